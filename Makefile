@@ -1,0 +1,78 @@
+# Japanese FAQ bot: `make run` starts it, `make test` tests it. Everything else is set up on the way.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.10 exactly: rasa 3.6 supports no newer one (under 3.11 pip silently picks rasa 1.10).
+PYTHON ?= $(shell PYENV_VERSION=3.10.13 pyenv which python3.10 2>/dev/null || command -v python3.10 2>/dev/null)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+FAQ_CORPUS ?= faq_corpus
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+
+# Customers' questions never leave the machine: no telemetry, no crash reports, quiet TensorFlow.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SANIC_HOST := 127.0.0.1
+
+NLU_SOURCES := $(wildcard $(FAQ_CORPUS)/*.yml) faq_catalog.yml
+TRAIN_INPUTS := config.yml domain.yml data/nlu/faq.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) $(shell find bot -name '*.py' 2>/dev/null)
+
+.PHONY: help setup run train test eval lint check-faq build-faq lock clean actions
+
+help:
+	@echo "make run    set up, train if needed, start the Rasa server and the action server"
+	@echo "make test   set up, train if needed, run all tests"
+	@echo "make eval   accuracy report into reports/"
+	@echo "make train  check + build the FAQ corpus and train a model into models/"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Python 3.10 was not found. Install it (for example: pyenv install 3.10.13)," ; \
+	  echo "or point PYTHON at one: make PYTHON=/path/to/python3.10 test" ; exit 1; fi
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' || \
+	  { echo "$(PYTHON) is not Python 3.10 (rasa 3.6 needs 3.10); set PYTHON=/path/to/python3.10"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.2"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+check-faq: setup
+	$(PY) -m bot faq check --corpus $(FAQ_CORPUS)
+
+data/nlu/faq.yml: $(NLU_SOURCES) $(VENV)/.installed
+	$(PY) -m bot faq check --corpus $(FAQ_CORPUS)
+	$(PY) -m bot faq build --corpus $(FAQ_CORPUS)
+
+build-faq: data/nlu/faq.yml
+
+models/.trained: $(TRAIN_INPUTS) $(VENV)/.installed
+	$(PY) -m bot train
+	@touch $@
+
+train: models/.trained
+
+run: models/.trained
+	$(PY) -m bot serve --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT)
+
+test: models/.trained
+	$(PY) -m bot faq build --corpus $(FAQ_CORPUS) --check
+	$(RASA) data validate --fail-on-warnings
+	$(PY) -m pytest
+
+eval: models/.trained
+	$(PY) -m bot eval --corpus $(FAQ_CORPUS)
+
+lint: setup
+	$(VENV)/bin/ruff check bot actions tests
+	$(VENV)/bin/ruff format --check bot actions tests
+
+lock: setup
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Locked with pip freeze on Python 3.10 from requirements.in; regenerate with make lock.' > requirements.lock
+
+clean:
+	rm -rf models reports .pytest_cache

@@ -1,0 +1,1 @@
+"""Custom actions of the bot (rasa-sdk), grouped by topic."""

@@ -1,0 +1,1 @@
+"""Japanese customer-support FAQ bot on Rasa: NLU components, FAQ compiler, CLI."""

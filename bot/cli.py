@@ -1,0 +1,149 @@
+"""Command line: `python -m bot faq check|build`, `train`, `ask`, `serve`, `eval`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+SHOP_CORPUS = Path("faq_corpus")
+CATALOG = Path("faq_catalog.yml")
+
+
+def _is_shop_corpus(corpus: Path) -> bool:
+    return corpus.resolve() == SHOP_CORPUS.resolve()
+
+
+def _catalog_for(corpus: Path):
+    from bot.faq.catalog import load_catalog
+
+    catalog = load_catalog(CATALOG)
+    return (catalog if _is_shop_corpus(corpus) else None), catalog.contacts
+
+
+def cmd_faq_check(args: argparse.Namespace) -> int:
+    from bot.faq.check import Rules, check_corpus
+
+    catalog, contacts = _catalog_for(args.corpus)
+    rules = Rules() if _is_shop_corpus(args.corpus) else Rules(min_examples=0, min_tests=0)
+    problems = check_corpus(args.corpus, catalog, contacts, rules)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.corpus}/", file=sys.stderr)
+        return 1
+    print(f"{args.corpus}/: OK")
+    return 0
+
+
+def cmd_faq_build(args: argparse.Namespace) -> int:
+    from bot.faq.build import ordered_entries, render_training_data
+
+    if cmd_faq_check(args) != 0:
+        return 1
+    catalog, contacts = _catalog_for(args.corpus)
+    text = render_training_data(ordered_entries(args.corpus, catalog), contacts, str(args.corpus))
+    output: Path = args.output
+    if args.check:
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        if current != text:
+            print(
+                f"{output} is not what `python -m bot faq build` makes from {args.corpus}/: "
+                "run it and commit the result",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{output}: up to date")
+        return 0
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.models import train_model
+
+    model = train_model(config=args.config, out=args.out, force=args.force)
+    print(f"model: {model}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.ask import run_batch
+    from bot.models import NoModelError, latest_model
+
+    if not args.jsonl:
+        print("only --jsonl is supported: questions on stdin, JSON lines on stdout", file=sys.stderr)
+        return 2
+    try:
+        model = args.model or str(latest_model())
+    except NoModelError as error:
+        print(error, file=sys.stderr)
+        return 1
+    run_batch(model, args.action_url, sys.stdin, sys.stdout, top=args.top)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.serve import serve
+
+    return serve(rasa_port=args.rasa_port, actions_port=args.actions_port)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import evaluate
+
+    return evaluate(corpus=args.corpus, reports=args.reports, model=args.model)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    faq = sub.add_parser("faq", help="check or build the FAQ corpus")
+    faq_sub = faq.add_subparsers(dest="faq_command", required=True)
+    for name, func in (("check", cmd_faq_check), ("build", cmd_faq_build)):
+        p = faq_sub.add_parser(name)
+        p.add_argument("--corpus", type=Path, default=Path(os.environ.get("FAQ_CORPUS", SHOP_CORPUS)))
+        p.set_defaults(func=func)
+        if name == "build":
+            p.add_argument("--output", type=Path, default=Path("data/nlu/faq.yml"))
+            p.add_argument("--check", action="store_true", help="fail if the output would change")
+
+    train = sub.add_parser("train", help="train a model into models/")
+    train.add_argument("--config", type=Path, default=Path("config.yml"))
+    train.add_argument("--out", type=Path, default=Path("models"))
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(func=cmd_train)
+
+    ask = sub.add_parser("ask", help="answer questions from stdin, one JSON line each")
+    ask.add_argument("--jsonl", action="store_true")
+    ask.add_argument("--model", help="model archive (default: the newest in models/)")
+    ask.add_argument("--top", type=int, default=3, help="how many candidates in 'ranking'")
+    ask.add_argument("--action-url", default=os.environ.get("ACTION_ENDPOINT_URL"),
+                     help="a running action server's webhook (default: start one)")
+    ask.set_defaults(func=cmd_ask)
+
+    serve = sub.add_parser("serve", help="run the Rasa server and the action server")
+    serve.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    serve.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    serve.set_defaults(func=cmd_serve)
+
+    ev = sub.add_parser("eval", help="accuracy report into reports/")
+    ev.add_argument("--corpus", type=Path, default=Path(os.environ.get("FAQ_CORPUS", SHOP_CORPUS)))
+    ev.add_argument("--reports", type=Path, default=Path("reports"))
+    ev.add_argument("--model", help="model archive (default: the newest in models/)")
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)

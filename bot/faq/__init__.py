@@ -1,0 +1,1 @@
+"""The FAQ corpus: loading, checking and compiling it into Rasa training data."""

@@ -1,0 +1,55 @@
+"""Where trained models live, which one is current, and training a new one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+MODELS_DIR = Path("models")
+KEEP_MODELS = 3
+
+
+class NoModelError(RuntimeError):
+    """No trained model yet."""
+
+
+def latest_model(models_dir: Path = MODELS_DIR) -> Path:
+    """The newest model archive; raises with the fix when there is none."""
+    archives = sorted(Path(models_dir).glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not archives:
+        raise NoModelError(f"no trained model in {models_dir}/: run `make train` first")
+    return archives[-1]
+
+
+def prune_models(models_dir: Path = MODELS_DIR, keep: int = KEEP_MODELS) -> None:
+    """Deletes all but the newest `keep` archives, so the disk does not fill up."""
+    archives = sorted(Path(models_dir).glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    for old in archives[:-keep]:
+        old.unlink(missing_ok=True)
+
+
+def train_model(
+    config: Path = Path("config.yml"),
+    domain: Path = Path("domain.yml"),
+    data: Path = Path("data"),
+    out: Path = MODELS_DIR,
+    fixed_name: Optional[str] = None,
+    force: bool = False,
+) -> Path:
+    """Trains with Rasa (it skips training when nothing changed) and returns the model path."""
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    from rasa.model_training import train
+
+    result = train(
+        domain=str(domain),
+        config=str(config),
+        training_files=[str(data)],
+        output=str(out),
+        force_training=force,
+        fixed_model_name=fixed_name,
+    )
+    if result.code != 0 or not result.model:
+        raise RuntimeError(f"rasa train failed (exit {result.code}); see the log above")
+    prune_models(Path(out))
+    return Path(result.model)

@@ -1,0 +1,1 @@
+"""Japanese NLU components registered for Rasa's config.yml."""
