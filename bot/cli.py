@@ -77,7 +77,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.ask import run_batch
     from bot.models import NoModelError, latest_model
+    from bot.quiet import quiet_rasa
 
+    quiet_rasa()
     if not args.jsonl:
         print("only --jsonl is supported: questions on stdin, JSON lines on stdout", file=sys.stderr)
         return 2
@@ -98,8 +100,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluate import evaluate
+    from bot.quiet import quiet_rasa
 
-    return evaluate(corpus=args.corpus, reports=args.reports, model=args.model)
+    quiet_rasa()
+    return evaluate(corpus=args.corpus, reports=args.reports, model=args.model, folds=args.folds)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--corpus", type=Path, default=Path(os.environ.get("FAQ_CORPUS", SHOP_CORPUS)))
     ev.add_argument("--reports", type=Path, default=Path("reports"))
     ev.add_argument("--model", help="model archive (default: the newest in models/)")
+    ev.add_argument("--folds", type=int, default=0, help="also run rasa cross-validation")
     ev.set_defaults(func=cmd_eval)
     return parser
 

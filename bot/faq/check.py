@@ -128,7 +128,8 @@ def _duplicate_problems(files: List[CorpusFile]) -> List[str]:
                 elif other is entry:
                     detail = "is both an example and a test question (tests must stay unseen)"
                 else:
-                    detail = f"is also a {other_kind} of '{other.id}'"
+                    what = "an example" if other_kind == "example" else "a test question"
+                    detail = f"is also {what} of '{other.id}'"
                 problems.append(
                     f"{entry.path}:{item.line}: {kind} '{item.text}' of '{entry.id}' {detail} "
                     f"({other.path}:{other_line})"

@@ -1,0 +1,85 @@
+""""Did you mean": built from tracker fixtures with CollectingDispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq_titles import faq_titles
+from actions.fallback import ActionDidYouMean
+
+
+def tracker_with(parse: dict) -> Tracker:
+    return Tracker(
+        sender_id="test",
+        slots={},
+        latest_message=parse,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def fallback_parse(faq: list[tuple[str, float]], faq_confidence: float = 0.9) -> dict:
+    return {
+        "text": "請求書について",
+        "intent": {"name": "nlu_fallback", "confidence": 0.4},
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.4},
+            {"name": "faq", "confidence": faq_confidence},
+            {"name": "out_of_scope", "confidence": 1 - faq_confidence},
+        ],
+        "response_selector": {
+            "faq": {
+                "ranking": [
+                    {"intent_response_key": f"faq/{k}", "confidence": c} for k, c in faq
+                ]
+            }
+        },
+    }
+
+
+def run(parse: dict) -> list[dict]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionDidYouMean().run(dispatcher, tracker_with(parse), {}))
+    assert events == []
+    return dispatcher.messages
+
+
+def test_offers_the_closest_entries_by_title_with_their_questions_as_payload():
+    titles = faq_titles()
+    messages = run(
+        fallback_parse([("invoice_type", 0.45), ("invoice_issuance", 0.4), ("receipt", 0.1), ("invoice_timing", 0.05)])
+    )
+    assert len(messages) == 1
+    assert messages[0]["response"] == "utter_did_you_mean"
+    buttons = messages[0]["buttons"]
+    assert [b["title"] for b in buttons[:3]] == [
+        titles["invoice_type"][0],
+        titles["invoice_issuance"][0],
+        titles["receipt"][0],
+    ]
+    assert buttons[0]["payload"] == "どのような請求書が届きますか?"
+    assert buttons[-1] == {"title": "どれにも当てはまらない", "payload": "/deny"}
+
+
+def test_weak_candidates_are_not_offered():
+    # 0.9 x 0.04 is below the floor: only two real candidates are left.
+    messages = run(fallback_parse([("receipt", 0.6), ("invoice_type", 0.3), ("invoice_timing", 0.04)]))
+    assert len(messages[0]["buttons"]) == 3
+
+
+def test_nothing_close_sends_the_customer_to_the_contact_centers():
+    messages = run(fallback_parse([("receipt", 0.5)], faq_confidence=0.02))
+    assert [m["response"] for m in messages] == ["utter_none_fits"]
+    assert not messages[0]["buttons"]
+
+
+@pytest.mark.parametrize("parse", [{}, {"text": "x", "intent": {}}])
+def test_an_empty_parse_does_not_crash(parse):
+    assert [m["response"] for m in run(parse)] == ["utter_none_fits"]
