@@ -61,7 +61,6 @@ run: models/.trained
 
 test: models/.trained
 	$(PY) -m bot faq build --corpus $(FAQ_CORPUS) --check
-	$(RASA) data validate --fail-on-warnings
 	$(PY) -m pytest
 
 eval: models/.trained

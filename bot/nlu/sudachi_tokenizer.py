@@ -51,7 +51,10 @@ class SudachiSegmenter:
                 "(set it under the tokenizer in config.yml)"
             )
         self.split_mode = split_mode
-        self._tokenizer = Dictionary(dict="core").tokenizer(mode=getattr(SplitMode, split_mode))
+        dictionary = Dictionary(dict="core")
+        # SudachiPy 0.7 renamed create() to tokenizer(); ginza pins 0.6, which has only create().
+        make_tokenizer = getattr(dictionary, "tokenizer", None) or dictionary.create
+        self._tokenizer = make_tokenizer(mode=getattr(SplitMode, split_mode))
 
     def tokens(self, text: Text) -> List[Token]:
         """Content tokens of `text`; symbols only when the text has nothing else."""

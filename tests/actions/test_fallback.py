@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq_titles import faq_titles
-from actions.fallback import ActionDidYouMean
+from actions.fallback import DID_YOU_MEAN, ActionDidYouMean
 
 
 def tracker_with(parse: dict) -> Tracker:
@@ -57,7 +57,7 @@ def test_offers_the_closest_entries_by_title_with_their_questions_as_payload():
         fallback_parse([("invoice_type", 0.45), ("invoice_issuance", 0.4), ("receipt", 0.1), ("invoice_timing", 0.05)])
     )
     assert len(messages) == 1
-    assert messages[0]["response"] == "utter_did_you_mean"
+    assert messages[0]["text"] == DID_YOU_MEAN
     buttons = messages[0]["buttons"]
     assert [b["title"] for b in buttons[:3]] == [
         titles["invoice_type"][0],

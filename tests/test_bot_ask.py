@@ -1,0 +1,91 @@
+"""`python -m bot ask --jsonl` on the trained model: labels, answers, bad lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+from bot.faq.catalog import load_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def answers(trained_model) -> list[dict]:
+    lines = [
+        "クレジットカードでの支払いは可能ですか?",
+        "",
+        "あ" * 501,
+        "問い合わせ先の電話番号を教えて",
+        "明日の東京の天気は晴れますか",
+        "   ",
+        "解約方法を教えてください。",
+    ]
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--jsonl", "--model", str(trained_model)],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, RASA_TELEMETRY_ENABLED="false"),
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    out = [json.loads(line) for line in completed.stdout.splitlines()]
+    assert len(out) == len(lines), completed.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def faq_responses() -> dict:
+    data = RasaYAMLReader().read(ROOT / "data/nlu/faq.yml")
+    return {key.split("/", 1)[1]: value[0]["text"] for key, value in data.responses.items()}
+
+
+def test_an_faq_question_gets_its_id_and_the_answer_a_visitor_reads(answers, faq_responses):
+    first = answers[0]
+    assert first["text"] == "クレジットカードでの支払いは可能ですか?"
+    assert first["label"] == "credit_card_available"
+    assert first["answer"] == faq_responses["credit_card_available"]
+    assert 0 < first["confidence"] <= 1
+    assert answers[6]["label"] == "cancellation_method"
+    assert answers[6]["answer"] == faq_responses["cancellation_method"]
+
+
+def test_ranking_has_up_to_three_labels_best_first(answers):
+    for answer in answers:
+        if "error" in answer:
+            continue
+        ranking = answer["ranking"]
+        assert 1 <= len(ranking) <= 3
+        confidences = [r["confidence"] for r in ranking]
+        assert confidences == sorted(confidences, reverse=True)
+        assert set(ranking[0]) == {"label", "confidence"}
+
+
+def test_blank_and_over_long_lines_get_an_error_not_a_crash(answers):
+    for index in (1, 2, 5):
+        assert "error" in answers[index]
+        assert "label" not in answers[index]
+    assert "501" in answers[2]["error"]
+
+
+def test_contact_question_names_both_centers_with_numbers(answers):
+    catalog = load_catalog(ROOT / "faq_catalog.yml")
+    contact = answers[3]
+    assert contact["label"] == "contact_info"
+    for key in ("contact_center", "billing_center"):
+        assert catalog.contacts[key].phone in contact["answer"]
+
+
+def test_out_of_scope_question_gets_no_faq_answer(answers, faq_responses):
+    weather = answers[4]
+    assert weather["label"] in {"out_of_scope", "fallback"}
+    assert weather["answer"] not in faq_responses.values()
+    assert weather["answer"]
