@@ -1,8 +1,8 @@
-""""Did you mean": the closest FAQ entries as buttons when the bot is unsure."""
+""" "Did you mean": the closest FAQ entries as buttons when the bot is unsure."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,7 +11,9 @@ from actions.faq_titles import faq_titles
 from bot.nlu.ranking import label_ranking
 
 MAX_SUGGESTIONS = 3
-DID_YOU_MEAN = "申し訳ございません、ご質問の内容を確かめさせてください。次のうち、どれが近いでしょうか。"
+DID_YOU_MEAN = (
+    "申し訳ございません、ご質問の内容を確かめさせてください。次のうち、どれが近いでしょうか。"
+)
 NONE_FITS = "どれにも当てはまらない"
 # Candidates weaker than this are noise, not suggestions.
 MIN_SUGGESTION_CONFIDENCE = 0.05
@@ -29,12 +31,12 @@ def suggestions(parse: Dict[str, Any], titles: Dict[str, Any]) -> List[str]:
 class ActionDidYouMean(Action):
     """Offers the top FAQ entries as buttons, or the contact centers when none is close."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_did_you_mean"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         titles = faq_titles()
         offered = suggestions(tracker.latest_message or {}, titles)
         if not offered:

@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Iterator
 
 
 def free_port() -> int:
@@ -19,7 +19,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float, process: Optional[subprocess.Popen] = None) -> None:
+def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
     """Waits until `url` answers 200; raises if the process dies or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -59,7 +59,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_action_server(url: Optional[str] = None) -> Iterator[str]:
+def running_action_server(url: str | None = None) -> Iterator[str]:
     """Yields the webhook URL of a running action server, starting one if none is given."""
     if url:
         yield url

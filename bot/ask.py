@@ -5,21 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import Any, Dict, Iterable, List, Optional, TextIO
+from typing import Any, Dict, Iterable, List, TextIO
 
 from bot.nlu.ranking import label_ranking, predicted_label
 
 MAX_QUESTION_CHARS = 500
 
 
-def question_error(text: str) -> Optional[str]:
+def question_error(text: str) -> str | None:
     """Why a question cannot be answered, in Japanese; None when it can."""
     if not text.strip():
         return "質問が空です。質問を1行に1つ入力してください。"
     if len(text) > MAX_QUESTION_CHARS:
         return (
-            f"質問が長すぎます({len(text)}文字)。"
-            f"{MAX_QUESTION_CHARS}文字以内に短くしてください。"
+            f"質問が長すぎます({len(text)}文字)。{MAX_QUESTION_CHARS}文字以内に短くしてください。"
         )
     return None
 
@@ -58,7 +57,7 @@ class Answerer:
         self.agent = agent
 
     async def answer(
-        self, text: str, metadata: Optional[Dict[str, Any]] = None, top: int = 3
+        self, text: str, metadata: Dict[str, Any] | None = None, top: int = 3
     ) -> Dict[str, Any]:
         """Runs one question through NLU, policies and actions."""
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -83,7 +82,7 @@ async def answer_stream(
     answerer: Answerer,
     lines: Iterable[str],
     out: TextIO,
-    metadata: Optional[Dict[str, Any]] = None,
+    metadata: Dict[str, Any] | None = None,
     top: int = 3,
 ) -> int:
     """Answers each input line; returns how many lines got an error."""
@@ -107,7 +106,7 @@ async def answer_stream(
 
 def run_batch(
     model_path: str,
-    action_url: Optional[str],
+    action_url: str | None,
     lines: Iterable[str],
     out: TextIO,
     top: int = 3,

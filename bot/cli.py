@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -81,7 +81,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     quiet_rasa()
     if not args.jsonl:
-        print("only --jsonl is supported: questions on stdin, JSON lines on stdout", file=sys.stderr)
+        print(
+            "only --jsonl is supported: questions on stdin, JSON lines on stdout", file=sys.stderr
+        )
         return 2
     try:
         model = args.model or str(latest_model())
@@ -114,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     faq_sub = faq.add_subparsers(dest="faq_command", required=True)
     for name, func in (("check", cmd_faq_check), ("build", cmd_faq_build)):
         p = faq_sub.add_parser(name)
-        p.add_argument("--corpus", type=Path, default=Path(os.environ.get("FAQ_CORPUS", SHOP_CORPUS)))
+        p.add_argument(
+            "--corpus", type=Path, default=Path(os.environ.get("FAQ_CORPUS", SHOP_CORPUS))
+        )
         p.set_defaults(func=func)
         if name == "build":
             p.add_argument("--output", type=Path, default=Path("data/nlu/faq.yml"))
@@ -130,13 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true")
     ask.add_argument("--model", help="model archive (default: the newest in models/)")
     ask.add_argument("--top", type=int, default=3, help="how many candidates in 'ranking'")
-    ask.add_argument("--action-url", default=os.environ.get("ACTION_ENDPOINT_URL"),
-                     help="a running action server's webhook (default: start one)")
+    ask.add_argument(
+        "--action-url",
+        default=os.environ.get("ACTION_ENDPOINT_URL"),
+        help="a running action server's webhook (default: start one)",
+    )
     ask.set_defaults(func=cmd_ask)
 
     serve = sub.add_parser("serve", help="run the Rasa server and the action server")
     serve.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
-    serve.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    serve.add_argument(
+        "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055))
+    )
     serve.set_defaults(func=cmd_serve)
 
     ev = sub.add_parser("eval", help="accuracy report into reports/")
@@ -148,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: List[str] | None = None) -> int:
     """Entry point of `python -m bot`."""
     args = build_parser().parse_args(argv)
     return args.func(args)

@@ -10,7 +10,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import yaml
 
@@ -187,11 +187,15 @@ def markdown(result: Dict[str, Any]) -> str:
         "| expected | predicted | count |",
         "| --- | --- | --- |",
     ]
-    lines += [f"| {c['expected']} | {c['predicted']} | {c['count']} |" for c in s["worst_confusions"]]
+    lines += [
+        f"| {c['expected']} | {c['predicted']} | {c['count']} |" for c in s["worst_confusions"]
+    ]
     lines += ["", "## Out-of-scope questions answered with an FAQ or intent", ""]
     lines += [f"- {e['text']} → {e['predicted']}" for e in result["out_of_scope"]["answered"]]
     lines += ["", "## Held-out errors", ""]
-    lines += [f"- {e['text']} — expected {e['expected']}, got {e['predicted']}" for e in s["errors"]]
+    lines += [
+        f"- {e['text']} — expected {e['expected']}, got {e['predicted']}" for e in s["errors"]
+    ]
     if result.get("cross_validation"):
         lines += ["", "## rasa test nlu --cross-validation", ""]
         for key, figures in result["cross_validation"].items():
@@ -200,9 +204,7 @@ def markdown(result: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def evaluate(
-    corpus: Path, reports: Path, model: Optional[str] = None, folds: int = 0
-) -> int:
+def evaluate(corpus: Path, reports: Path, model: str | None = None, folds: int = 0) -> int:
     """Writes reports/eval.json, eval.md and confusion_matrix.png; prints the summary."""
     from rasa.core.agent import Agent
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 MODELS_DIR = Path("models")
 KEEP_MODELS = 3
@@ -34,7 +33,7 @@ def train_model(
     domain: Path = Path("domain.yml"),
     data: Path = Path("data"),
     out: Path = MODELS_DIR,
-    fixed_name: Optional[str] = None,
+    fixed_name: str | None = None,
     force: bool = False,
 ) -> Path:
     """Trains with Rasa (it skips training when nothing changed) and returns the model path."""

@@ -59,7 +59,7 @@ def serve(rasa_port: int = 5005, actions_port: int = 5055) -> int:
             f"  Action server: http://127.0.0.1:{actions_port}\n"
             f"  Try: curl -s -X POST http://127.0.0.1:{rasa_port}/webhooks/rest/webhook "
             "-H 'Content-Type: application/json' "
-            "-d '{\"sender\": \"demo\", \"message\": \"支払い方法を教えて\"}'\n"
+            '-d \'{"sender": "demo", "message": "支払い方法を教えて"}\'\n'
             "  Ctrl-C stops both.\n",
             flush=True,
         )

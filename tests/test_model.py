@@ -29,7 +29,10 @@ def test_every_canonical_question_gets_its_own_entry(agent):
 
 @pytest.mark.parametrize(
     "text, order_number",
-    [("注文番号ORD-10000001の状況を教えて", "ORD-10000001"), ("ORD-12345678 はどうなってる?", "ORD-12345678")],
+    [
+        ("注文番号ORD-10000001の状況を教えて", "ORD-10000001"),
+        ("ORD-12345678 はどうなってる?", "ORD-12345678"),
+    ],
 )
 def test_order_numbers_are_extracted_inside_japanese_text(agent, text, order_number):
     entities = parse(agent, text)["entities"]

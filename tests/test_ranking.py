@@ -10,7 +10,9 @@ def parse(intents, faq=None, top=None):
     }
     if faq is not None:
         data["response_selector"] = {
-            "faq": {"ranking": [{"intent_response_key": f"faq/{k}", "confidence": c} for k, c in faq]}
+            "faq": {
+                "ranking": [{"intent_response_key": f"faq/{k}", "confidence": c} for k, c in faq]
+            }
         }
     return data
 

@@ -24,7 +24,9 @@ def test_story_tests_pass(trained_model, tmp_path):
 
 # Rasa 3.6 merges the retrieval intent found in data/nlu/faq.yml into the domain that already
 # lists it, and warns about its own merge; every other warning is ours and fails the test.
-RASA_OWN_WARNING = "The following duplicated intents have been found across multiple domain files: faq"
+RASA_OWN_WARNING = (
+    "The following duplicated intents have been found across multiple domain files: faq"
+)
 
 
 def test_rasa_data_validate_reports_no_warnings_of_ours():

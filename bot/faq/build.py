@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List
 
 from bot.faq.catalog import Catalog, Contact
 from bot.faq.check import PLACEHOLDER
@@ -33,7 +33,7 @@ def training_questions(entry: FaqEntry) -> List[str]:
     return out
 
 
-def ordered_entries(corpus_dir: Path, catalog: Optional[Catalog]) -> List[FaqEntry]:
+def ordered_entries(corpus_dir: Path, catalog: Catalog | None) -> List[FaqEntry]:
     """Entries in catalog order when there is a catalog, else file by file."""
     entries = [e for f in load_corpus(corpus_dir) for e in f.entries]
     if catalog is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import yaml
 
@@ -17,9 +17,9 @@ class Contact:
 
     key: str
     name: str
-    phone: Optional[str] = None
-    hours: Optional[str] = None
-    note: Optional[str] = None
+    phone: str | None = None
+    hours: str | None = None
+    note: str | None = None
 
     def render(self) -> str:
         """How an answer names this contact: name, number and opening hours."""

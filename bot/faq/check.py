@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from bot.faq.catalog import Catalog
 from bot.faq.corpus import CorpusFile, FaqEntry, load_corpus, normalized_question
@@ -41,7 +41,9 @@ def _entry_problems(entry: FaqEntry, rules: Rules, contacts: Dict[str, object]) 
     for key in placeholders(entry.answer):
         if key not in contacts:
             known = ", ".join("{" + k + "}" for k in contacts)
-            problems.append(f"{where}: answer of '{entry.id}' names unknown contact {{{key}}} (known: {known})")
+            problems.append(
+                f"{where}: answer of '{entry.id}' names unknown contact {{{key}}} (known: {known})"
+            )
     if len(entry.examples) < rules.min_examples:
         problems.append(
             f"{where}: '{entry.id}' has {len(entry.examples)} examples; "
@@ -72,7 +74,9 @@ def _catalog_problems(files: List[CorpusFile], catalog: Catalog) -> List[str]:
                 f"(one of: {', '.join(catalog.categories)})"
             )
         if category and corpus_file.path.stem != category:
-            problems.append(f"{corpus_file.path}:1: category '{category}' belongs in {category}.yml")
+            problems.append(
+                f"{corpus_file.path}:1: category '{category}' belongs in {category}.yml"
+            )
         for entry in corpus_file.entries:
             where = f"{entry.path}:{entry.line}"
             known = catalog.entries.get(entry.id)
@@ -138,7 +142,7 @@ def _duplicate_problems(files: List[CorpusFile]) -> List[str]:
 
 
 def check_corpus(
-    corpus_dir: Path, catalog: Optional[Catalog], contacts: Dict[str, object], rules: Rules = Rules()
+    corpus_dir: Path, catalog: Catalog | None, contacts: Dict[str, object], rules: Rules = Rules()
 ) -> List[str]:
     """All problems of a corpus folder; empty when it is fit to build."""
     files = load_corpus(corpus_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, List
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -42,7 +42,7 @@ class CorpusFile:
     """One category file, or the reason it could not be read."""
 
     path: Path
-    category: Optional[str] = None
+    category: str | None = None
     entries: List[FaqEntry] = field(default_factory=list)
     problems: List[str] = field(default_factory=list)
 
@@ -74,7 +74,9 @@ def _strings(node: CommentedMap, key: str, where: str, problems: List[str]) -> L
     out = []
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            problems.append(f"{where}:{_line(value, index)}: {key}[{index}] must be a non-empty text")
+            problems.append(
+                f"{where}:{_line(value, index)}: {key}[{index}] must be a non-empty text"
+            )
             continue
         out.append(Located(item.strip(), _line(value, index)))
     return out
@@ -98,7 +100,9 @@ def load_file(path: Path) -> CorpusFile:
         return result
     result.category = data.get("category")
     if not isinstance(result.category, str):
-        result.problems.append(f"{path}:{_line(data)}: missing 'category:' (a catalog category key)")
+        result.problems.append(
+            f"{path}:{_line(data)}: missing 'category:' (a catalog category key)"
+        )
     entries = data.get("entries")
     if not isinstance(entries, CommentedSeq):
         result.problems.append(f"{path}:{_line(data)}: missing 'entries:' list")
@@ -106,7 +110,9 @@ def load_file(path: Path) -> CorpusFile:
     for index, node in enumerate(entries):
         where = str(path)
         if not isinstance(node, CommentedMap):
-            result.problems.append(f"{where}:{_line(entries, index)}: entry {index + 1} is not a mapping")
+            result.problems.append(
+                f"{where}:{_line(entries, index)}: entry {index + 1} is not a mapping"
+            )
             continue
         for key in node:
             if key not in ENTRY_FIELDS:

@@ -16,9 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.ranking import label_ranking
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class FaqAwareFallbackClassifier(FallbackClassifier):
     """Predicts nlu_fallback when the best answer, FAQ entry or intent, is weak or ambiguous.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -21,12 +21,12 @@ _SKIPPED_POS = {"空白", "補助記号"}
 _SPLIT_MODES = ("A", "B", "C")
 
 
-def normalize_width(text: Text) -> Text:
+def normalize_width(text: str) -> str:
     """NFKC (全角英数 → 半角, 半角ｶﾅ → 全角) and lower case: the form features are built on."""
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _chunks(text: Text) -> Iterator[Tuple[int, Text]]:
+def _chunks(text: str) -> Iterator[Tuple[int, str]]:
     """Splits long text into (offset, chunk) pieces, preferring sentence ends."""
     start = 0
     while start < len(text):
@@ -42,7 +42,7 @@ def _chunks(text: Text) -> Iterator[Tuple[int, Text]]:
 class SudachiSegmenter:
     """Sudachi morphological analysis, returning Rasa tokens with original offsets."""
 
-    def __init__(self, split_mode: Text = "C") -> None:
+    def __init__(self, split_mode: str = "C") -> None:
         from sudachipy import Dictionary, SplitMode
 
         if split_mode not in _SPLIT_MODES:
@@ -56,7 +56,7 @@ class SudachiSegmenter:
         make_tokenizer = getattr(dictionary, "tokenizer", None) or dictionary.create
         self._tokenizer = make_tokenizer(mode=getattr(SplitMode, split_mode))
 
-    def tokens(self, text: Text) -> List[Token]:
+    def tokens(self, text: str) -> List[Token]:
         """Content tokens of `text`; symbols only when the text has nothing else."""
         content: List[Token] = []
         symbols: List[Token] = []
@@ -81,14 +81,12 @@ class SudachiSegmenter:
         return content or symbols
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class SudachiTokenizer(Tokenizer):
     """Japanese tokenizer: Sudachi morphemes, lemma = Sudachi's normalized form."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """Split mode A (short), B (middle) or C (long units), plus Rasa's options."""
         return {
             "split_mode": "C",
@@ -99,31 +97,31 @@ class SudachiTokenizer(Tokenizer):
         }
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> List[str] | None:
         """Japanese only."""
         return ["ja"]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         """SudachiPy and its core dictionary."""
         return ["sudachipy", "sudachidict_core"]
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         super().__init__(config)
         self._segmenter = SudachiSegmenter(config.get("split_mode", "C"))
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SudachiTokenizer":
+    ) -> SudachiTokenizer:
         """Creates the tokenizer from its config."""
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         """Tokenizes the text of `attribute` of `message`."""
         text = message.get(attribute) or ""
         return self._apply_token_pattern(self._segmenter.tokens(text))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Type
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,7 +21,7 @@ from rasa.utils.tensorflow.constants import MEAN_POOLING, POOLING
 
 
 @lru_cache(maxsize=2)
-def load_vocab(model: Text) -> Any:
+def load_vocab(model: str) -> Any:
     """The spaCy vocabulary with vectors of `model`, without its (slow) pipeline."""
     import spacy
 
@@ -50,12 +50,12 @@ class WordVectors:
 
     def matrix(self, tokens: List[Token]) -> np.ndarray:
         """One row per token."""
-        return np.stack([self.vector(t) for t in tokens]) if tokens else np.zeros((0, self.dimension))
+        return (
+            np.stack([self.vector(t) for t in tokens]) if tokens else np.zeros((0, self.dimension))
+        )
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class JapaneseWordVectorFeaturizer(DenseFeaturizer, GraphComponent):
     """Word vectors for the tokens of the Sudachi tokenizer, so both stay aligned."""
 
@@ -65,32 +65,32 @@ class JapaneseWordVectorFeaturizer(DenseFeaturizer, GraphComponent):
         return [Tokenizer]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         """spaCy and a Japanese model with vectors."""
         return ["spacy", "ja_ginza"]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """The spaCy model whose vectors are used, and how a sentence is pooled."""
         return {**DenseFeaturizer.get_default_config(), "model": "ja_ginza", POOLING: MEAN_POOLING}
 
-    def __init__(self, config: Dict[Text, Any], name: Text, vectors: Optional[WordVectors] = None):
+    def __init__(self, config: Dict[str, Any], name: str, vectors: WordVectors | None = None):
         super().__init__(name, config)
         self._vectors = vectors or WordVectors(load_vocab(self._config["model"]))
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "JapaneseWordVectorFeaturizer":
+    ) -> JapaneseWordVectorFeaturizer:
         """Creates the featurizer, loading the vectors once per process."""
         return cls(config, execution_context.node_name)
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: Dict[str, Any]) -> None:
         """Nothing to validate beyond the model name, checked at load time."""
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -1,4 +1,4 @@
-""""Did you mean": built from tracker fixtures with CollectingDispatcher."""
+""" "Did you mean": built from tracker fixtures with CollectingDispatcher."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq_titles import faq_titles
 from actions.fallback import DID_YOU_MEAN, ActionDidYouMean
+from actions.faq_titles import faq_titles
 
 
 def tracker_with(parse: dict) -> Tracker:
@@ -36,9 +36,7 @@ def fallback_parse(faq: list[tuple[str, float]], faq_confidence: float = 0.9) ->
         ],
         "response_selector": {
             "faq": {
-                "ranking": [
-                    {"intent_response_key": f"faq/{k}", "confidence": c} for k, c in faq
-                ]
+                "ranking": [{"intent_response_key": f"faq/{k}", "confidence": c} for k, c in faq]
             }
         },
     }
@@ -54,7 +52,14 @@ def run(parse: dict) -> list[dict]:
 def test_offers_the_closest_entries_by_title_with_their_questions_as_payload():
     titles = faq_titles()
     messages = run(
-        fallback_parse([("invoice_type", 0.45), ("invoice_issuance", 0.4), ("receipt", 0.1), ("invoice_timing", 0.05)])
+        fallback_parse(
+            [
+                ("invoice_type", 0.45),
+                ("invoice_issuance", 0.4),
+                ("receipt", 0.1),
+                ("invoice_timing", 0.05),
+            ]
+        )
     )
     assert len(messages) == 1
     assert messages[0]["text"] == DID_YOU_MEAN
@@ -70,7 +75,9 @@ def test_offers_the_closest_entries_by_title_with_their_questions_as_payload():
 
 def test_weak_candidates_are_not_offered():
     # 0.9 x 0.04 is below the floor: only two real candidates are left.
-    messages = run(fallback_parse([("receipt", 0.6), ("invoice_type", 0.3), ("invoice_timing", 0.04)]))
+    messages = run(
+        fallback_parse([("receipt", 0.6), ("invoice_type", 0.3), ("invoice_timing", 0.04)])
+    )
     assert len(messages[0]["buttons"]) == 3
 
 

@@ -110,13 +110,20 @@ def test_too_few_examples_and_tests(corpus, catalog):
     first_example = body[0].splitlines()[0]
     tests = body[1].split("\n\n", 1)
     path.write_text(
-        head + "    examples:\n" + first_example + "\n    tests:\n" + tests[0].splitlines()[0]
-        + "\n\n" + (tests[1] if len(tests) > 1 else ""),
+        head
+        + "    examples:\n"
+        + first_example
+        + "\n    tests:\n"
+        + tests[0].splitlines()[0]
+        + "\n\n"
+        + (tests[1] if len(tests) > 1 else ""),
         "utf-8",
     )
     problems = problems_of(corpus, catalog)
     assert any("'cancellation_method' has 1 examples; write at least 12" in p for p in problems)
-    assert any("'cancellation_method' has 1 test questions; write at least 3" in p for p in problems)
+    assert any(
+        "'cancellation_method' has 1 test questions; write at least 3" in p for p in problems
+    )
 
 
 def test_unknown_contact_key(corpus, catalog):
