@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import Any, Dict, Iterable, List, TextIO
+from typing import Any, Dict, Iterable, List, Optional, TextIO
 
 from bot.nlu.ranking import label_ranking, predicted_label
 
@@ -82,10 +82,12 @@ async def answer_stream(
     answerer: Answerer,
     lines: Iterable[str],
     out: TextIO,
-    metadata: Dict[str, Any] | None = None,
+    as_user: Optional[str] = None,
     top: int = 3,
 ) -> int:
-    """Answers each input line; returns how many lines got an error."""
+    """Answers each input line (as `as_user` when given); returns how many lines got an error."""
+    from bot.identity import METADATA_KEY, mint_token
+
     errors = 0
     for raw in lines:
         text = raw.rstrip("\r\n")
@@ -94,6 +96,8 @@ async def answer_stream(
             errors += 1
             result: Dict[str, Any] = {"text": text[:MAX_QUESTION_CHARS], "error": error}
         else:
+            # A fresh short-lived token per question, through the same path as the web chat.
+            metadata = {METADATA_KEY: mint_token(as_user)} if as_user else None
             try:
                 result = await answerer.answer(text, metadata=metadata, top=top)
             except Exception as exc:  # one bad question must not end the batch

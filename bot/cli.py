@@ -90,7 +90,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
     except NoModelError as error:
         print(error, file=sys.stderr)
         return 1
-    run_batch(model, args.action_url, sys.stdin, sys.stdout, top=args.top)
+    if args.as_user:
+        from bot.store import Store, ensure_seeded, make_engine
+
+        engine = make_engine()
+        ensure_seeded(engine)
+        if Store(engine).user(args.as_user) is None:
+            print(
+                f"no demo user '{args.as_user}' in the store (see data/demo_store.yml)",
+                file=sys.stderr,
+            )
+            return 2
+    run_batch(model, args.action_url, sys.stdin, sys.stdout, top=args.top, as_user=args.as_user)
     return 0
 
 
@@ -134,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true")
     ask.add_argument("--model", help="model archive (default: the newest in models/)")
     ask.add_argument("--top", type=int, default=3, help="how many candidates in 'ranking'")
+    ask.add_argument(
+        "--as", dest="as_user", metavar="USERNAME", help="answer as this demo customer"
+    )
     ask.add_argument(
         "--action-url",
         default=os.environ.get("ACTION_ENDPOINT_URL"),

@@ -37,7 +37,12 @@ def rasa_command(rasa_port: int, endpoints: Path, model: Path) -> List[str]:
 
 def serve(rasa_port: int = 5005, actions_port: int = 5055) -> int:
     """Runs both servers until Ctrl-C or until one of them stops."""
+    from bot.identity import token_secret
+    from bot.store import ensure_seeded, make_engine
+
     model = latest_model()
+    token_secret()  # made up now if unset (development), so both children share it
+    ensure_seeded(make_engine())  # the embedded SQLite store is created and seeded on first run
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
     actions = start_action_server(actions_port, quiet=False)
     rasa = subprocess.Popen(rasa_command(rasa_port, endpoints_file(actions_port), model), env=env)

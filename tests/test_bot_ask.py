@@ -11,9 +11,24 @@ from pathlib import Path
 import pytest
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
+from actions.replies import LOGIN_HINT
 from bot.faq.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def ask(model, lines, *extra) -> list[dict]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--jsonl", "--model", str(model), *extra],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, RASA_TELEMETRY_ENABLED="false"),
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return [json.loads(line) for line in completed.stdout.splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -26,19 +41,10 @@ def answers(trained_model) -> list[dict]:
         "明日の東京の天気は晴れますか",
         "   ",
         "解約方法を教えてください。",
+        "領収書の発行は可能ですか?",
     ]
-    completed = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--jsonl", "--model", str(trained_model)],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, RASA_TELEMETRY_ENABLED="false"),
-        timeout=600,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    out = [json.loads(line) for line in completed.stdout.splitlines()]
-    assert len(out) == len(lines), completed.stdout
+    out = ask(trained_model, lines)
+    assert len(out) == len(lines)
     return out
 
 
@@ -52,10 +58,16 @@ def test_an_faq_question_gets_its_id_and_the_answer_a_visitor_reads(answers, faq
     first = answers[0]
     assert first["text"] == "クレジットカードでの支払いは可能ですか?"
     assert first["label"] == "credit_card_available"
-    assert first["answer"] == faq_responses["credit_card_available"]
+    # a personal entry: the general answer, then the hint that logging in gives their own
+    assert first["answer"] == faq_responses["credit_card_available"] + "\n" + LOGIN_HINT
     assert 0 < first["confidence"] <= 1
     assert answers[6]["label"] == "cancellation_method"
-    assert answers[6]["answer"] == faq_responses["cancellation_method"]
+    assert answers[6]["answer"].startswith(faq_responses["cancellation_method"])
+
+
+def test_a_general_entry_is_answered_with_its_text_alone(answers, faq_responses):
+    assert answers[7]["label"] == "receipt"
+    assert answers[7]["answer"] == faq_responses["receipt"]
 
 
 def test_ranking_has_up_to_three_labels_best_first(answers):
@@ -89,3 +101,25 @@ def test_out_of_scope_question_gets_no_faq_answer(answers, faq_responses):
     assert weather["label"] in {"out_of_scope", "fallback"}
     assert weather["answer"] not in faq_responses.values()
     assert weather["answer"]
+
+
+def test_as_a_demo_customer_the_answer_uses_their_own_orders(trained_model):
+    question = ["私の注文はどうなっていますか", "注文番号ORD-10000004の状況を教えて"]
+    yamada = ask(trained_model, question, "--as", "yamada")
+    assert yamada[0]["label"] == "check_order_status"
+    assert "ORD-10000001" in yamada[0]["answer"] and "ORD-10000005" in yamada[0]["answer"]
+    # ORD-10000004 belongs to another company's customer: not found, nothing leaked
+    assert (
+        "ORD-10000004" not in yamada[1]["answer"] or "見つかりませんでした" in yamada[1]["answer"]
+    )
+    assert "home 5G" not in yamada[1]["answer"]
+    takahashi = ask(trained_model, question[1:], "--as", "takahashi")
+    assert "home 5G" in takahashi[0]["answer"]
+
+
+def test_unknown_demo_user_is_refused(trained_model):
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--jsonl", "--as", "nobody", "--model", str(trained_model)],
+        input="こんにちは\n", capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    assert completed.returncode == 2 and "nobody" in completed.stderr

@@ -1,0 +1,71 @@
+"""Migrations: an empty database upgrades to the models' schema, and back down."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot.store.database import make_engine
+from bot.store.migrations import downgrade, upgrade
+from bot.store.models import metadata
+
+STORE_TABLES = {"companies", "users", "orders", "contracts", "invoices"}
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_empty_creates_every_table(empty_url):
+    assert _tables(empty_url) == set()
+    upgrade(empty_url)
+    assert _tables(empty_url) == STORE_TABLES | {"alembic_version"}
+    assert _revision(empty_url) == "0001"
+
+
+def test_upgrade_twice_changes_nothing(empty_url):
+    upgrade(empty_url)
+    upgrade(empty_url)
+    assert _revision(empty_url) == "0001"
+
+
+def test_migrated_schema_matches_the_models(empty_url):
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_drops_the_tables_and_upgrade_restores_them(empty_url):
+    upgrade(empty_url)
+    downgrade(empty_url, "base")
+    assert _tables(empty_url) & STORE_TABLES == set()
+    upgrade(empty_url)
+    assert STORE_TABLES <= _tables(empty_url)
+
+
+def test_upgrade_accepts_an_engine_and_leaves_it_usable(empty_url):
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine)
+        assert STORE_TABLES <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
