@@ -19,7 +19,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SANIC_HOST := 127.0.0.1
 
 NLU_SOURCES := $(wildcard $(FAQ_CORPUS)/*.yml) faq_catalog.yml
-TRAIN_INPUTS := config.yml domain.yml data/nlu/faq.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) $(shell find bot -name '*.py' 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml data/nlu/faq.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) $(wildcard bot/nlu/*.py)
 
 .PHONY: help setup run train test eval lint check-faq build-faq lock clean actions
 

@@ -114,10 +114,13 @@ def run_batch(
     lines: Iterable[str],
     out: TextIO,
     top: int = 3,
+    as_user: Optional[str] = None,
 ) -> int:
     """Loads the model once, starts the actions if needed, answers every line."""
     from bot.actions_server import running_action_server
+    from bot.identity import token_secret
 
+    token_secret()  # made up now if unset, so the action server we start shares it
     with running_action_server(action_url) as url:
         answerer = Answerer(load_agent(model_path, url))
-        return asyncio.run(answer_stream(answerer, lines, out, top=top))
+        return asyncio.run(answer_stream(answerer, lines, out, as_user=as_user, top=top))

@@ -101,7 +101,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    run_batch(model, args.action_url, sys.stdin, sys.stdout, top=args.top, as_user=args.as_user)
+    # stdout carries the JSON lines only: anything libraries print goes to stderr instead.
+    out, sys.stdout = sys.stdout, sys.stderr
+    try:
+        run_batch(model, args.action_url, sys.stdin, out, top=args.top, as_user=args.as_user)
+    finally:
+        sys.stdout = out
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 
 
@@ -15,6 +16,17 @@ def quiet_rasa(level: int = logging.WARNING) -> None:
 
     configure_logging_and_warnings(log_level=level, warn_only_once=True)
     configure_structlog(level)
-    for name in ("tensorflow", "absl", "matplotlib", "rasa", "sanic", "aiohttp"):
+    for name in ("bm25s", "tensorflow", "absl", "matplotlib", "rasa", "sanic", "aiohttp"):
         logging.getLogger(name).setLevel(level)
     warnings.filterwarnings("ignore")
+    # Library log handlers write to stderr: stdout is reserved for the command's data.
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+    ]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (
+                sys.stdout,
+                sys.__stdout__,
+            ):
+                handler.setStream(sys.stderr)

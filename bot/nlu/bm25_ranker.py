@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from typing import Any, Dict, List, Type
 
@@ -21,6 +22,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+# bm25s logs each index build; at parse time that is noise (and `bot ask` stdout is data).
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Words that carry the topic; particles, auxiliaries and symbols do not.
 CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞"}
