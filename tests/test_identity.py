@@ -27,6 +27,19 @@ def _secret(monkeypatch):
     monkeypatch.delenv("BOT_ENV", raising=False)
 
 
+def claims(**overrides) -> dict:
+    """Well-formed claims for tanaka, valid for a minute, with `overrides` applied."""
+    now = int(time.time())
+    return {
+        "sub": "tanaka",
+        "iat": now,
+        "exp": now + 60,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        **overrides,
+    }
+
+
 def test_a_minted_token_verifies_to_its_user():
     found = verify_token(mint_token("tanaka"))
     assert found is not None and found.username == "tanaka"
@@ -38,14 +51,7 @@ def test_expired_token_is_refused():
 
 
 def test_forged_signature_is_refused():
-    claims = {
-        "sub": "tanaka",
-        "iat": int(time.time()),
-        "exp": int(time.time()) + 60,
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-    }
-    forged = jwt.encode(claims, "x" * 48, algorithm=ALGORITHM)
+    forged = jwt.encode(claims(), "x" * 48, algorithm=ALGORITHM)
     assert verify_token(forged) is None
 
 
@@ -57,26 +63,12 @@ def test_tampered_payload_is_refused():
 
 
 def test_unsigned_alg_none_token_is_refused():
-    claims = {
-        "sub": "tanaka",
-        "iat": int(time.time()),
-        "exp": int(time.time()) + 60,
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-    }
-    unsigned = jwt.encode(claims, key=None, algorithm="none")
+    unsigned = jwt.encode(claims(), key=None, algorithm="none")
     assert verify_token(unsigned) is None
 
 
 def test_wrong_audience_is_refused():
-    claims = {
-        "sub": "tanaka",
-        "iat": int(time.time()),
-        "exp": int(time.time()) + 60,
-        "iss": ISSUER,
-        "aud": "other",
-    }
-    assert verify_token(jwt.encode(claims, SECRET, algorithm=ALGORITHM)) is None
+    assert verify_token(jwt.encode(claims(aud="other"), SECRET, algorithm=ALGORITHM)) is None
 
 
 @pytest.mark.parametrize("value", [None, "", 42, {"sub": "tanaka"}, "a.b.c", "x" * 5000])
