@@ -56,6 +56,19 @@ def for_customer(tracker: Tracker, handler: Handler) -> List[Message]:
     return handler(customer, store(), clock.now())
 
 
+def answer_customer(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    handler: Handler,
+    visitor_text: str = LOGIN_HINT,
+) -> None:
+    """Visitors get `visitor_text` without touching the store; customers get `handler`'s reply."""
+    if verified_username(tracker) is None:
+        dispatcher.utter_message(text=visitor_text)
+        return
+    safely(dispatcher, lambda: for_customer(tracker, handler))
+
+
 def send(dispatcher: CollectingDispatcher, messages: List[Message]) -> None:
     """Sends each prepared message."""
     for message in messages:
@@ -84,12 +97,8 @@ class ActionPersonalAnswer(Action):
         faq_id = answered_faq_id(tracker)
         events = [SlotSet("faq_topic", faq_id)]
         handler = PERSONAL_ANSWERS.get(faq_id or "")
-        if handler is None:
-            return events
-        if verified_username(tracker) is None:
-            dispatcher.utter_message(text=LOGIN_HINT)
-            return events
-        safely(dispatcher, lambda: for_customer(tracker, handler))
+        if handler is not None:
+            answer_customer(dispatcher, tracker, handler)
         return events
 
 
@@ -102,14 +111,12 @@ class ActionCheckOrderStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        if verified_username(tracker) is None:
-            dispatcher.utter_message(text=ANONYMOUS_ORDER_STATUS)
-            return []
         number = next(tracker.get_latest_entity_values("order_number"), None)
-        safely(
-            dispatcher,
-            lambda: for_customer(tracker, lambda c, s, _now: orders.order_status(c, s, number)),
-        )
+
+        def status(customer: Any, st: Any, now: Any) -> List[Message]:
+            return orders.order_status(customer, st, number)
+
+        answer_customer(dispatcher, tracker, status, visitor_text=ANONYMOUS_ORDER_STATUS)
         return []
 
 
@@ -122,15 +129,12 @@ class ActionChooseContract(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        if verified_username(tracker) is None:
-            dispatcher.utter_message(text=LOGIN_HINT)
-            return []
         number = next(tracker.get_latest_entity_values("contract_number"), None)
 
         def route(customer: Any, st: Any, now: Any) -> List[Message]:
             return contracts.cancellation_method(customer, st, now, contract_number=number)
 
-        safely(dispatcher, lambda: for_customer(tracker, route))
+        answer_customer(dispatcher, tracker, route)
         return []
 
 

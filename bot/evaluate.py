@@ -104,15 +104,13 @@ def confusion_picture(cases, parses, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
+    import numpy as np
     from sklearn.metrics import confusion_matrix
 
     expected = [label for _, label in cases]
     predicted = [predicted_label(p)[0] for p in parses]
     labels = list(dict.fromkeys(expected + sorted(set(predicted) - set(expected))))
     matrix = confusion_matrix(expected, predicted, labels=labels)
-    # Japanese-capable fonts are optional; the labels are ASCII ids anyway.
-    del font_manager
     size = max(8, len(labels) * 0.28)
     fig, ax = plt.subplots(figsize=(size, size))
     ax.imshow(matrix, cmap="Blues")
@@ -120,7 +118,7 @@ def confusion_picture(cases, parses, path: Path) -> None:
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     ax.set_xlabel("predicted")
     ax.set_ylabel("expected")
-    for (row, col), value in __import__("numpy").ndenumerate(matrix):
+    for (row, col), value in np.ndenumerate(matrix):
         if value and row != col:
             ax.text(col, row, str(value), ha="center", va="center", color="red", fontsize=6)
     ax.set_title("Held-out questions: expected vs predicted")
