@@ -35,6 +35,8 @@ def train_model(
     out: Path = MODELS_DIR,
     fixed_name: str | None = None,
     force: bool = False,
+    finetune: Path | None = None,
+    epoch_fraction: float = 1.0,
 ) -> Path:
     """Trains with Rasa (it skips training when nothing changed) and returns the model path."""
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -47,6 +49,8 @@ def train_model(
         output=str(out),
         force_training=force,
         fixed_model_name=fixed_name,
+        model_to_finetune=str(finetune) if finetune else None,
+        finetuning_epoch_fraction=epoch_fraction if finetune else 1.0,
     )
     if result.code != 0 or not result.model:
         raise RuntimeError(f"rasa train failed (exit {result.code}); see the log above")

@@ -1,12 +1,16 @@
-"""`make run`: the action server and the Rasa server on 127.0.0.1, stopped together."""
+"""`make run`: the web app, the Rasa server and the action server, started and stopped together.
+
+Rasa and the action server listen on 127.0.0.1 only; the web app on HOST (default 127.0.0.1).
+Rasa's HTTP API (model swap, trackers) needs a token that only the web app is given.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import List
@@ -15,38 +19,67 @@ from bot.actions_server import start_action_server, stop, wait_for
 from bot.models import latest_model
 
 
-def endpoints_file(actions_port: int) -> Path:
+def endpoints_file(actions_port: int, source: Path = Path("endpoints.yml")) -> Path:
     """endpoints.yml as is for port 5055, else a copy pointing at `actions_port`."""
     if actions_port == 5055:
-        return Path("endpoints.yml")
-    handle = tempfile.NamedTemporaryFile("w", suffix="-endpoints.yml", delete=False)
-    with handle:
-        handle.write(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    return Path(handle.name)
+        return source
+    text = source.read_text(encoding="utf-8").replace(
+        "http://127.0.0.1:5055/webhook", f"http://127.0.0.1:{actions_port}/webhook"
+    )
+    Path("var").mkdir(exist_ok=True)
+    copy = Path("var") / f"endpoints-{actions_port}.yml"
+    copy.write_text(text, encoding="utf-8")
+    return copy
 
 
-def rasa_command(rasa_port: int, endpoints: Path, model: Path) -> List[str]:
+def rasa_command(
+    rasa_port: int, endpoints: Path, model: Path, auth_token: str | None = None
+) -> List[str]:
     """The Rasa server with the REST channel and the HTTP API, loopback only."""
-    return [
+    command = [
         sys.executable, "-m", "rasa", "run",
         "--interface", "127.0.0.1", "--port", str(rasa_port),
         "--enable-api", "--credentials", "credentials.yml",
         "--endpoints", str(endpoints), "--model", str(model),
     ]  # fmt: skip
+    return command + (["--auth-token", auth_token] if auth_token else [])
 
 
-def serve(rasa_port: int = 5005, actions_port: int = 5055) -> int:
-    """Runs both servers until Ctrl-C or until one of them stops."""
+def web_command(host: str, port: int) -> List[str]:
+    """The FastAPI app under uvicorn."""
+    return [
+        sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory",
+        "--host", host, "--port", str(port), "--no-server-header", "--log-level", "warning",
+        "--ws", "none",
+    ]  # fmt: skip
+
+
+def serve(
+    rasa_port: int = 5005, actions_port: int = 5055, web_port: int = 8000, host: str = "127.0.0.1"
+) -> int:
+    """Runs the three servers until Ctrl-C or until one of them stops."""
     from bot.identity import token_secret
     from bot.store import ensure_seeded, make_engine
 
     model = latest_model()
     token_secret()  # made up now if unset (development), so both children share it
+    Path("var").mkdir(exist_ok=True)  # embedded SQLite files: the store and Rasa's trackers
     ensure_seeded(make_engine())  # the embedded SQLite store is created and seeded on first run
+    rasa_token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(32)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
+    web_env = dict(
+        env,
+        RASA_URL=f"http://127.0.0.1:{rasa_port}",
+        ACTIONS_URL=f"http://127.0.0.1:{actions_port}",
+        RASA_AUTH_TOKEN=rasa_token,
+        PROJECT_DIR=str(Path.cwd()),
+    )
     actions = start_action_server(actions_port, quiet=False)
-    rasa = subprocess.Popen(rasa_command(rasa_port, endpoints_file(actions_port), model), env=env)
-    children = [actions, rasa]
+    rasa = subprocess.Popen(
+        rasa_command(rasa_port, endpoints_file(actions_port), model, rasa_token), env=env
+    )
+    web = subprocess.Popen(web_command(host, web_port), env=web_env)
+    children = [actions, rasa, web]
     stopping = False
 
     def on_signal(signum, frame):  # noqa: ARG001 - signal handler signature
@@ -57,15 +90,18 @@ def serve(rasa_port: int = 5005, actions_port: int = 5055) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         wait_for(f"http://127.0.0.1:{actions_port}/health", timeout=120, process=actions)
-        wait_for(f"http://127.0.0.1:{rasa_port}/status", timeout=300, process=rasa)
+        wait_for(f"http://127.0.0.1:{rasa_port}/", timeout=300, process=rasa)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        wait_for(f"http://{shown}:{web_port}/healthz", timeout=120, process=web)
         print(
             f"\nReady. Model {model.name}.\n"
+            f"  Chat:          http://{shown}:{web_port}/   (demo shop with the widget: /shop)\n"
+            f"  Agent console: http://{shown}:{web_port}/agent    (agent / agent-demo)\n"
+            f"  FAQ editor:    http://{shown}:{web_port}/content  (editor / editor-demo)\n"
+            f"  Health:        http://{shown}:{web_port}/healthz\n"
             f"  Rasa server:   http://127.0.0.1:{rasa_port}  (REST channel: POST /webhooks/rest/webhook)\n"
             f"  Action server: http://127.0.0.1:{actions_port}\n"
-            f"  Try: curl -s -X POST http://127.0.0.1:{rasa_port}/webhooks/rest/webhook "
-            "-H 'Content-Type: application/json' "
-            '-d \'{"sender": "demo", "message": "支払い方法を教えて"}\'\n'
-            "  Ctrl-C stops both.\n",
+            "  Ctrl-C stops all three.\n",
             flush=True,
         )
         while not stopping and all(child.poll() is None for child in children):

@@ -9,12 +9,16 @@ The rest of the bot asks a `Store` and gets frozen views back:
 """
 
 from bot.store.database import make_engine
+from bot.store.journal import Journal, TurnRecord
 from bot.store.migrations import upgrade
 from bot.store.repository import Store
 from bot.store.seed import ensure_seeded
-from bot.store.views import ContractView, InvoiceView, OrderView, UserView
+from bot.store.views import Account, ContractView, InvoiceView, OrderView, UserView
 
 __all__ = [
+    "Account",
+    "Journal",
+    "TurnRecord",
     "ContractView",
     "InvoiceView",
     "OrderView",

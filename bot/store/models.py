@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -157,3 +158,51 @@ class Invoice(Base):
     amount_yen = Column(Integer, nullable=False)
     due_date = Column(Date, nullable=False)  # as printed on the invoice
     paid = Column(Boolean, nullable=False, default=False)
+
+
+STAFF_ROLES = ("agent", "content")
+
+
+class Staff(Base):
+    """A shop employee: a support agent (`/agent`) or a content editor (`/content`); no orders."""
+
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(one_of("role", STAFF_ROLES), name="role"),)
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(100), nullable=False, unique=True)
+    display_name = Column(String(200), nullable=False)
+    password_hash = Column(String(300), nullable=False)
+    role = Column(String(20), nullable=False)
+
+
+class Judgement(Base):
+    """An agent's verdict on how the bot understood a question, with the right label."""
+
+    __tablename__ = "judgements"
+
+    id = Column(Integer, primary_key=True)
+    judged_at = Column(AwareDateTime(), nullable=False)
+    judged_by = Column(String(100), nullable=False)
+    text = Column(String(2000), nullable=False)
+    predicted = Column(String(200))  # the label the bot chose (faq/<id>, an intent, or none)
+    correct = Column(Boolean, nullable=False)
+    label = Column(String(200), nullable=False)  # the right label, as the agent says
+
+
+class Turn(Base):
+    """One chat turn as the web app saw it: the question, how it was understood, the reply."""
+
+    __tablename__ = "turns"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(AwareDateTime(), nullable=False, index=True)
+    conversation_id = Column(String(64), nullable=False, index=True)
+    username = Column(String(100))  # the verified customer, NULL for a visitor
+    text = Column(String(2000), nullable=False)
+    intent = Column(String(200))
+    faq_id = Column(String(200))
+    confidence = Column(Float)
+    fallback = Column(Boolean, nullable=False, default=False)
+    reply = Column(String(8000), nullable=False)
+    outcome = Column(String(20), nullable=False, default="ok")  # ok / degraded

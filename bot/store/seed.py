@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.store import models
 from bot.store.database import make_engine
 from bot.store.migrations import upgrade
-from bot.store.models import Company, Contract, Invoice, Order, User
+from bot.store.models import Company, Contract, Invoice, Order, Staff, User
 from bot.store.passwords import hash_password
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "data" / "demo_store.yml"
@@ -121,6 +121,12 @@ _FIELDS: dict[str, dict[str, tuple[bool, Check]]] = {
         "billing_cycle": (True, _among(models.BILLING_CYCLES)),
         "payment_method": (True, _among(models.PAYMENT_METHODS)),
     },
+    "staff": {
+        "username": (True, _pattern(r"[a-z0-9_.-]+", "agent (lower-case ASCII)")),
+        "password": (True, _text),
+        "display_name": (True, _text),
+        "role": (True, _among(models.STAFF_ROLES)),
+    },
     "invoice": {
         "invoice_number": (True, _pattern(r"R\d{10}", "R1234567890")),
         "service_family": (True, _among(models.SERVICE_FAMILIES)),
@@ -168,14 +174,30 @@ def load_demo_data(path: Path = DEMO_DATA) -> list[dict[str, Any]]:
         for u, user in enumerate(company["users"]):
             for o, order in enumerate(user.get("orders") or []):
                 _checked("order", order, f"{where}.users[{u}].orders[{o}]")
-    _check_unique(companies, path)
+    _check_unique(companies, path, load_staff(path))
     return companies
 
 
-def _check_unique(companies: list[dict[str, Any]], path: Path) -> None:
+def load_staff(path: Path = DEMO_DATA) -> list[dict[str, Any]]:
+    """The shop's staff accounts of the demo YAML (agents and content editors), checked."""
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    staff = document.get("staff") if isinstance(document, dict) else None
+    if staff is None:
+        return []
+    if not isinstance(staff, list):
+        raise SeedDataError(f"{path}: `staff:` must be a list of accounts")
+    for i, record in enumerate(staff):
+        _checked("staff", record, f"{path}: staff[{i}]")
+    return staff
+
+
+def _check_unique(
+    companies: list[dict[str, Any]], path: Path, staff: list[dict[str, Any]] = ()
+) -> None:
     users = [user for company in companies for user in company["users"]]
     keys = {
-        "username": users,
+        # one login form for everybody: a staff name may not be a customer's name
+        "username": users + list(staff),
         "order_number": [order for user in users for order in user.get("orders") or []],
         "contract_number": [c for company in companies for c in company.get("contracts") or []],
         "invoice_number": [i for company in companies for i in company.get("invoices") or []],
@@ -222,8 +244,15 @@ def _insert(session: Session, companies: list[dict[str, Any]]) -> None:
                 )
 
 
-def _is_empty(session: Session) -> bool:
-    return session.execute(select(Company.id).limit(1)).first() is None
+def _is_empty(session: Session, model: type = Company) -> bool:
+    return session.execute(select(model.id).limit(1)).first() is None
+
+
+def _insert_staff(session: Session, staff: list[dict[str, Any]]) -> None:
+    for member in staff:
+        session.add(
+            Staff(password_hash=hash_password(member["password"]), **_fields(member, Staff))
+        )
 
 
 def ensure_seeded(url: str | Engine | None = None, data: Path = DEMO_DATA) -> bool:
@@ -232,8 +261,12 @@ def ensure_seeded(url: str | Engine | None = None, data: Path = DEMO_DATA) -> bo
     try:
         upgrade(engine)
         companies = load_demo_data(data)
+        staff = load_staff(data)
         try:
             with Session(engine, future=True) as session, session.begin():
+                # Staff accounts came later (0002): a store seeded before them gets them now.
+                if staff and _is_empty(session, Staff):
+                    _insert_staff(session, staff)
                 if not _is_empty(session):
                     return False
                 _insert(session, companies)

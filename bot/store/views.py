@@ -64,3 +64,41 @@ class InvoiceView:
     amount_yen: int
     due_date: date
     paid: bool
+
+
+@dataclass(frozen=True)
+class Account:
+    """Whoever logged in to the web app, and which surface they may use."""
+
+    username: str
+    display_name: str
+    role: str  # "customer", "agent" (/agent) or "content" (/content)
+
+
+@dataclass(frozen=True)
+class JudgementView:
+    """An agent's verdict on one question."""
+
+    id: int
+    judged_at: datetime
+    judged_by: str
+    text: str
+    predicted: str | None
+    correct: bool
+    label: str
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """One logged chat turn."""
+
+    at: datetime
+    conversation_id: str
+    username: str | None
+    text: str
+    intent: str | None
+    faq_id: str | None
+    confidence: float | None
+    fallback: bool
+    reply: str
+    outcome: str

@@ -10,7 +10,10 @@ from bot.store.database import make_engine
 from bot.store.migrations import downgrade, upgrade
 from bot.store.models import metadata
 
-STORE_TABLES = {"companies", "users", "orders", "contracts", "invoices"}
+STORE_TABLES = {
+    "companies", "users", "orders", "contracts", "invoices", "staff", "judgements", "turns",
+}  # fmt: skip
+HEAD = "0002"
 
 
 def _tables(url: str) -> set[str]:
@@ -34,13 +37,13 @@ def test_upgrade_from_empty_creates_every_table(empty_url):
     assert _tables(empty_url) == set()
     upgrade(empty_url)
     assert _tables(empty_url) == STORE_TABLES | {"alembic_version"}
-    assert _revision(empty_url) == "0001"
+    assert _revision(empty_url) == HEAD
 
 
 def test_upgrade_twice_changes_nothing(empty_url):
     upgrade(empty_url)
     upgrade(empty_url)
-    assert _revision(empty_url) == "0001"
+    assert _revision(empty_url) == HEAD
 
 
 def test_migrated_schema_matches_the_models(empty_url):
@@ -67,5 +70,23 @@ def test_upgrade_accepts_an_engine_and_leaves_it_usable(empty_url):
     try:
         upgrade(engine)
         assert STORE_TABLES <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_0002_upgrades_a_store_left_at_0001_keeping_its_rows(empty_url):
+    upgrade(empty_url, "0001")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO companies (id, name) VALUES (1, 'x')")
+    finally:
+        engine.dispose()
+    upgrade(empty_url)
+    assert _revision(empty_url) == HEAD
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT name FROM companies").scalar() == "x"
     finally:
         engine.dispose()

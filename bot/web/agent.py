@@ -1,0 +1,280 @@
+"""Agent console API: how the bot understands a question, judgements, batch runs, export."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Dict, List
+
+import yaml
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from bot.faq.corpus import load_corpus, normalized_question
+from bot.nlu.ranking import label_ranking
+from bot.store import Store
+from bot.web.chat import run_turn
+from bot.web.common import ApiError, AppState, clean_text, read_json, require_role, state_of
+from bot.web.labels import all_labels
+from bot.web.upstream import UpstreamError
+
+router = APIRouter(prefix="/api/agent")
+MAX_BATCH = 200
+LOW_CONFIDENCE = 0.5
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    from bot.nlu.sudachi_tokenizer import SudachiSegmenter
+
+    return SudachiSegmenter("C")
+
+
+def _tokens(text: str) -> List[dict]:
+    return [
+        {
+            "text": t.text,
+            "lemma": t.lemma,
+            "pos": t.data.get("pos"),
+            "start": t.start,
+            "end": t.end,
+        }
+        for t in _segmenter().tokens(text)
+    ]
+
+
+def _labels(state: AppState):
+    settings = state.settings
+    return all_labels(settings.corpus_dir, settings.project_dir / "domain.yml")
+
+
+def understanding(parse: Dict[str, Any], titles: Dict[str, Any]) -> Dict[str, Any]:
+    """The parts of a Rasa parse an agent reads: rankings with titles, entities, the choice."""
+    selector = (parse.get("response_selector") or {}).get("faq") or {}
+    faq_ranking = [
+        {
+            "label": item.get("intent_response_key"),
+            "title": getattr(titles.get(item.get("intent_response_key")), "title", ""),
+            "confidence": round(float(item.get("confidence") or 0.0), 4),
+        }
+        for item in (selector.get("ranking") or [])[:10]
+    ]
+    ranking = label_ranking(parse)
+    predicted, confidence = ranking[0] if ranking else (None, 0.0)
+    return {
+        "predicted": predicted,
+        "predicted_title": getattr(titles.get(predicted), "title", predicted),
+        "confidence": round(float(confidence), 4),
+        "intent_ranking": [
+            {"name": i.get("name"), "confidence": round(float(i.get("confidence") or 0.0), 4)}
+            for i in (parse.get("intent_ranking") or [])[:10]
+        ],
+        "faq_ranking": faq_ranking,
+        "entities": [
+            {k: e.get(k) for k in ("entity", "value", "start", "end", "extractor")}
+            for e in parse.get("entities") or []
+        ],
+    }
+
+
+async def _parse(state: AppState, text: str) -> Dict[str, Any]:
+    try:
+        return await state.upstream.parse(text)
+    except UpstreamError as error:
+        raise ApiError(503, f"Rasa サーバーに接続できません({error.reason})。") from None
+
+
+@router.get("/customers")
+async def customers(request: Request) -> dict:
+    require_role(request, "agent")
+    state = state_of(request)
+    store = Store(state.journal.engine)
+    return {"customers": await run_in_threadpool(store.usernames)}
+
+
+@router.get("/labels")
+async def labels(request: Request) -> dict:
+    require_role(request, "agent")
+    found = await run_in_threadpool(_labels, state_of(request))
+    return {"labels": [{"name": label.name, "title": label.title} for label in found.values()]}
+
+
+@router.post("/inspect")
+async def inspect(request: Request) -> dict:
+    require_role(request, "agent")
+    state = state_of(request)
+    data = await read_json(request)
+    text = clean_text(data.get("text"))
+    as_user = data.get("as")
+    if as_user is not None:
+        store = Store(state.journal.engine)
+        if not isinstance(as_user, str) or await run_in_threadpool(store.user, as_user) is None:
+            raise ApiError(422, "指定されたお客さまはデモストアにいません。")
+    parse, tokens, titles = await asyncio.gather(
+        _parse(state, text),
+        run_in_threadpool(_tokens, text),
+        run_in_threadpool(_labels, state),
+    )
+    # Each answer in a conversation of its own, so earlier tests do not colour it.
+    runs = [run_turn(state, f"agent-test-{uuid.uuid4().hex}", text, None)]
+    if as_user:
+        runs.append(run_turn(state, f"agent-test-{uuid.uuid4().hex}", text, as_user))
+    results = await asyncio.gather(*runs)
+    answers = {"visitor": results[0].replies}
+    if as_user:
+        answers["customer"] = {"username": as_user, "replies": results[1].replies}
+    return {"text": text, "tokens": tokens, **understanding(parse, titles), "answers": answers}
+
+
+@router.post("/batch")
+async def batch(request: Request) -> dict:
+    require_role(request, "agent")
+    state = state_of(request)
+    data = await read_json(request)
+    raw = data.get("questions")
+    if isinstance(raw, str):
+        raw = raw.splitlines()
+    if not isinstance(raw, list) or not all(isinstance(q, str) for q in raw):
+        raise ApiError(422, "questions には質問を1行に1つずつ書いた文字列を指定してください。")
+    questions = [q.strip() for q in raw if q.strip()]
+    if not questions:
+        raise ApiError(422, "質問を1行に1つずつ入力してください。")
+    if len(questions) > MAX_BATCH:
+        raise ApiError(
+            422, f"一度に調べられるのは{MAX_BATCH}件までです({len(questions)}件あります)。"
+        )
+    questions = [clean_text(q) for q in questions]
+    titles = await run_in_threadpool(_labels, state)
+    gate = asyncio.Semaphore(4)
+
+    async def row(text: str) -> dict:
+        async with gate:
+            parse = await _parse(state, text)
+        seen = understanding(parse, titles)
+        runner_up = seen["faq_ranking"][1] if len(seen["faq_ranking"]) > 1 else None
+        return {
+            "text": text,
+            "predicted": seen["predicted"],
+            "title": seen["predicted_title"],
+            "confidence": seen["confidence"],
+            "fallback": seen["predicted"] == "nlu_fallback",
+            "runner_up": runner_up,
+        }
+
+    return {"rows": list(await asyncio.gather(*(row(q) for q in questions)))}
+
+
+@router.post("/judgements")
+async def judge(request: Request) -> dict:
+    session = require_role(request, "agent")
+    state = state_of(request)
+    data = await read_json(request)
+    text = clean_text(data.get("text"))
+    correct = data.get("correct")
+    if not isinstance(correct, bool):
+        raise ApiError(422, "correct には true(正しい)か false(誤り)を指定してください。")
+    predicted = data.get("predicted")
+    if predicted is not None and not isinstance(predicted, str):
+        raise ApiError(422, "predicted には文字列を指定してください。")
+    label = data.get("label") or (predicted if correct else None)
+    known = await run_in_threadpool(_labels, state)
+    if not isinstance(label, str) or (label not in known and label != "out_of_scope"):
+        raise ApiError(422, "正しい回答(ラベル)を一覧から選んでください。")
+    saved = await run_in_threadpool(
+        state.journal.add_judgement, session.account.username, text, predicted, correct, label
+    )
+    return {"judgement": _judgement_json(saved)}
+
+
+def _judgement_json(j) -> dict:
+    return {
+        "id": j.id,
+        "judged_at": j.judged_at.isoformat(),
+        "judged_by": j.judged_by,
+        "text": j.text,
+        "predicted": j.predicted,
+        "correct": j.correct,
+        "label": j.label,
+    }
+
+
+@router.get("/judgements")
+async def judgements(request: Request) -> dict:
+    require_role(request, "agent")
+    rows = await run_in_threadpool(state_of(request).journal.judgements)
+    return {"judgements": [_judgement_json(j) for j in rows]}
+
+
+def export_yaml(judged, corpus_dir) -> str:
+    """Judged questions as new examples per FAQ id, leaving out what the corpus already has."""
+    known = {
+        normalized_question(text)
+        for corpus_file in load_corpus(corpus_dir)
+        for entry in corpus_file.entries
+        for text in [entry.question] + [i.text for i in entry.examples + entry.tests]
+    }
+    grouped: Dict[str, List[str]] = defaultdict(list)
+    for j in judged:
+        key = normalized_question(j.text)
+        if not j.label.startswith("faq/") or key in known:
+            continue
+        known.add(key)
+        grouped[j.label.split("/", 1)[1]].append(j.text)
+    header = (
+        f"# 担当者が判定した質問({datetime.now(timezone.utc):%Y-%m-%d} 書き出し)。\n"
+        "# faq_corpus/ の該当 id の examples: に追記し、python -m bot faq check で確かめてください。\n"
+    )
+    if not grouped:
+        return header + "{}\n"
+    body = yaml.safe_dump(dict(sorted(grouped.items())), allow_unicode=True, sort_keys=False)
+    return header + body
+
+
+@router.get("/export")
+async def export(request: Request) -> PlainTextResponse:
+    require_role(request, "agent")
+    state = state_of(request)
+    judged = await run_in_threadpool(state.journal.judgements)
+    text = await run_in_threadpool(export_yaml, judged, state.settings.corpus_dir)
+    return PlainTextResponse(
+        text,
+        media_type="text/yaml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="judged_examples.yml"'},
+    )
+
+
+def insights_of(turns, limit: int = 20) -> Dict[str, Any]:
+    """The content team's to-do list: frequent fallback questions, low-confidence answers."""
+    fallback: Counter = Counter()
+    low: Counter = Counter()
+    examples: Dict[str, str] = {}
+    per_day: Counter = Counter()
+    for turn in turns:
+        key = normalized_question(turn.text)
+        examples.setdefault(key, turn.text)
+        per_day[turn.at.astimezone(timezone.utc).date().isoformat()] += 1
+        if turn.fallback:
+            fallback[key] += 1
+        elif turn.confidence is not None and turn.confidence < LOW_CONFIDENCE:
+            low[(key, turn.faq_id or turn.intent or "")] += 1
+    return {
+        "turns": len(turns),
+        "fallback_rate": round(sum(fallback.values()) / len(turns), 4) if turns else 0.0,
+        "fallback": [{"text": examples[k], "count": n} for k, n in fallback.most_common(limit)],
+        "low_confidence": [
+            {"text": examples[k], "label": label, "count": n}
+            for (k, label), n in low.most_common(limit)
+        ],
+        "per_day": [{"day": d, "turns": n} for d, n in sorted(per_day.items())],
+    }
+
+
+@router.get("/insights")
+async def insights(request: Request) -> dict:
+    require_role(request, "agent")
+    turns = await run_in_threadpool(state_of(request).journal.turns, None, 10_000)
+    return insights_of(turns)

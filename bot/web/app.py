@@ -1,0 +1,176 @@
+"""The FastAPI app: `create_app()` (uvicorn --factory) wires settings, store, sessions, routes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.faq.catalog import load_catalog
+from bot.store import Journal, ensure_seeded, make_engine
+from bot.web import agent, chat, content
+from bot.web.common import ROLE_NAMES, ApiError, AppState, current_session
+from bot.web.sessions import SessionStore, SlidingWindow
+from bot.web.settings import Settings
+from bot.web.upstream import Upstream
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; "
+        "object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _contact_line(project_dir: Path) -> str:
+    try:
+        contacts = load_catalog(project_dir / "faq_catalog.yml").contacts
+        return contacts["contact_center"].render()
+    except Exception:  # the apology must never fail: the number is the shop's main line
+        return "NTTドコモビジネスコンタクトセンター 0120-003300(受付時間 9:00~17:00 土日祝・年末年始を除く)"
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_engine(settings.database_url)
+        try:
+            await run_in_threadpool(ensure_seeded, engine)
+        except Exception as error:  # the chat still answers FAQ questions without the store
+            log.error("store not ready: %s", error)
+        upstream = Upstream(
+            settings.rasa_url, settings.actions_url, settings.rasa_token, settings.rasa_timeout_s
+        )
+        app.state.bot = AppState(
+            settings=settings,
+            sessions=SessionStore(settings.session_idle_s),
+            journal=Journal(engine),
+            upstream=upstream,
+            chat_limit=SlidingWindow(*settings.chat_rate),
+            login_limit=SlidingWindow(*settings.login_failures),
+            contact_line=_contact_line(settings.project_dir),
+        )
+        app.state.trainer = content.Trainer(settings, upstream)
+        try:
+            yield
+        finally:
+            await upstream.close()
+            engine.dispose()
+
+    app = FastAPI(title="FAQ bot web", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        # Cross-site writes are refused: the cookie is SameSite=Strict, and a browser names the
+        # page it comes from in Origin.
+        origin = request.headers.get("origin")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and origin and origin != "null":
+            if urlsplit(origin).netloc != request.headers.get("host"):
+                return JSONResponse({"error": "別のサイトからの送信は受け付けていません。"}, 403)
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError):
+        return JSONResponse({"error": error.message}, error.status, headers=error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError):
+        return JSONResponse({"error": "リクエストの内容が正しくありません。"}, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        messages = {404: "ページが見つかりません。", 405: "この方法では利用できません。"}
+        message = messages.get(error.status_code, "リクエストを処理できませんでした。")
+        return JSONResponse({"error": message}, error.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception):
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse(
+            {
+                "error": "申し訳ございません。処理中に問題が発生しました。時間をおいてお試しください。"
+            },
+            500,
+        )
+
+    @app.get("/healthz")
+    async def healthz(request: Request):
+        state = request.app.state.bot
+
+        def store_ok() -> dict:
+            try:
+                state.journal.ping()
+                return {"ok": True}
+            except Exception as error:
+                return {"ok": False, "error": type(error).__name__}
+
+        parts, store = await asyncio.gather(state.upstream.health(), run_in_threadpool(store_ok))
+        parts = {"web": {"ok": True}, **parts, "store": store}
+        down = [name for name, part in parts.items() if not part["ok"]]
+        body = {"status": "ok" if not down else "down", "down": down, **parts}
+        return JSONResponse(body, 200 if not down else 503)
+
+    def page(name: str) -> FileResponse:
+        return FileResponse(STATIC / name, media_type="text/html; charset=utf-8")
+
+    def staff_page(request: Request, role: str, name: str):
+        session = current_session(request)
+        if session is None or session.account is None:
+            return page("staff_login.html")
+        if session.account.role != role:
+            html = (STATIC / "forbidden.html").read_text(encoding="utf-8")
+            return HTMLResponse(html.replace("{{ROLE}}", ROLE_NAMES[role]), 403)
+        return page(name)
+
+    @app.get("/", include_in_schema=False)
+    async def chat_page():
+        return page("chat.html")
+
+    @app.get("/embed", include_in_schema=False)
+    async def embed_page():
+        return page("chat.html")
+
+    @app.get("/shop", include_in_schema=False)
+    async def shop_page():
+        return page("shop.html")
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget():
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8")
+
+    @app.get("/agent", include_in_schema=False)
+    async def agent_page(request: Request):
+        return staff_page(request, "agent", "agent.html")
+
+    @app.get("/content", include_in_schema=False)
+    async def content_page(request: Request):
+        return staff_page(request, "content", "content.html")
+
+    app.include_router(chat.router)
+    app.include_router(agent.router)
+    app.include_router(content.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,202 @@
+"""Customer routes: session, demo login/logout, and one chat turn through Rasa."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from bot.identity import mint_token
+from bot.nlu.ranking import label_ranking
+from bot.store import TurnRecord
+from bot.web.common import (
+    ApiError,
+    AppState,
+    clean_text,
+    current_session,
+    optional_string,
+    read_json,
+    state_of,
+)
+from bot.web.sessions import COOKIE, WebSession
+from bot.web.upstream import UpstreamError, replies_of
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+@dataclass
+class TurnResult:
+    replies: List[dict]
+    parse: Optional[Dict[str, Any]] = None
+    degraded: Optional[str] = None  # which part failed, when the reply is an apology
+    extras: Dict[str, Any] = field(default_factory=dict)
+
+
+def apology(state: AppState) -> List[dict]:
+    return [
+        {
+            "text": (
+                "申し訳ございません。ただいまチャットで回答をお届けできません。"
+                f"お手数ですが、{state.contact_line}までお問い合わせください。"
+            ),
+            "buttons": [],
+        }
+    ]
+
+
+async def run_turn(state: AppState, sender: str, text: str, customer: Optional[str]) -> TurnResult:
+    """Sends `text` to Rasa as `sender` (signed as `customer` when given), parses it alongside."""
+    metadata = {"token": mint_token(customer)} if customer else {}
+    sent, parsed = await asyncio.gather(
+        state.upstream.send(sender, text, metadata),
+        state.upstream.parse(text),
+        return_exceptions=True,
+    )
+    parse = parsed if isinstance(parsed, dict) else None
+    if isinstance(sent, BaseException):
+        part = sent.part if isinstance(sent, UpstreamError) else "rasa"
+        log.warning("chat turn failed: %s", sent)
+        return TurnResult(apology(state), parse, degraded=part)
+    replies = replies_of(sent)
+    if not replies:  # Rasa answered with silence: the action server is down or failed
+        return TurnResult(apology(state), parse, degraded="actions")
+    return TurnResult(replies, parse)
+
+
+def record_of(session: WebSession, text: str, result: TurnResult) -> TurnRecord:
+    parse = result.parse or {}
+    intent = (parse.get("intent") or {}).get("name")
+    ranking = label_ranking(parse) if parse else []
+    label, confidence = ranking[0] if ranking else (intent, None)
+    faq_id = label.split("/", 1)[1] if label and label.startswith("faq/") else None
+    account = session.account
+    return TurnRecord(
+        conversation_id=session.conversation_id,
+        username=account.username if account and account.role == "customer" else None,
+        text=text,
+        intent=intent,
+        faq_id=faq_id,
+        confidence=confidence,
+        fallback=intent == "nlu_fallback",
+        reply="\n".join(r["text"] for r in result.replies),
+        outcome="degraded:" + result.degraded if result.degraded else "ok",
+    )
+
+
+async def log_turn(state: AppState, record: TurnRecord) -> None:
+    try:
+        await run_in_threadpool(state.journal.log_turn, record)
+    except Exception as error:  # the customer still gets the answer; the log says why
+        log.error("could not store the turn of %s: %s", record.conversation_id, error)
+
+
+def user_json(session: Optional[WebSession]) -> Optional[dict]:
+    if session is None or session.account is None:
+        return None
+    account = session.account
+    return {
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": account.role,
+    }
+
+
+def set_cookie(state: AppState, response: Response, session: WebSession) -> None:
+    response.set_cookie(
+        COOKIE,
+        session.id,
+        httponly=True,
+        samesite="strict",
+        secure=state.settings.secure_cookies,
+        path="/",
+    )
+
+
+@router.get("/api/session")
+async def get_session(request: Request) -> dict:
+    session = current_session(request)
+    return {"user": user_json(session), "history": session.history if session else []}
+
+
+@router.post("/api/chat")
+async def chat(request: Request, response: Response) -> dict:
+    state = state_of(request)
+    data = await read_json(request)
+    text = clean_text(data.get("text"))
+    shown = optional_string(data, "display") or text  # a button shows its title, sends its payload
+    session = current_session(request)
+    if session is None:
+        session = state.sessions.create()
+        set_cookie(state, response, session)
+    wait = state.chat_limit.blocked_for(session.id)
+    if wait:
+        raise ApiError(
+            429,
+            "送信が続いたため、少しお待ちください。"
+            f"{int(wait) + 1}秒ほどで再びご利用いただけます。",
+            {"Retry-After": str(int(wait) + 1)},
+        )
+    state.chat_limit.hit(session.id)
+    account = session.account
+    customer = account.username if account and account.role == "customer" else None
+    result = await run_turn(state, session.conversation_id, text, customer)
+    session.remember({"from": "user", "text": shown})
+    for reply in result.replies:
+        session.remember({"from": "bot", **reply})
+    await log_turn(state, record_of(session, text, result))
+    if result.degraded:
+        response.status_code = 503
+        return {
+            "replies": result.replies,
+            "error": result.replies[0]["text"],
+            "down": result.degraded,
+        }
+    return {"replies": result.replies}
+
+
+@router.post("/api/login")
+async def login(request: Request, response: Response) -> dict:
+    state = state_of(request)
+    data = await read_json(request)
+    username, password = data.get("username"), data.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username:
+        raise ApiError(422, "ユーザー名とパスワードを入力してください。")
+    username = username.strip()[:100]
+    client = request.client.host if request.client else "?"
+    keys = (f"user:{username}", f"client:{client}")
+    wait = max(state.login_limit.blocked_for(key) for key in keys)
+    if wait:
+        minutes = int(wait // 60) + 1
+        raise ApiError(
+            429,
+            f"ログインの失敗が続いたため、一時的にログインできません。{minutes}分ほどたってからお試しください。",
+            {"Retry-After": str(int(wait) + 1)},
+        )
+    account = await run_in_threadpool(state.journal.login, username, password[:200])
+    if account is None:
+        for key in keys:
+            state.login_limit.hit(key)
+        raise ApiError(401, "ユーザー名またはパスワードが正しくありません。")
+    state.login_limit.clear(keys[0])
+    old = current_session(request)
+    if old is not None:  # a new id at login: a cookie planted before cannot ride the login
+        state.sessions.drop(old.id)
+    session = state.sessions.create(account)
+    set_cookie(state, response, session)
+    return {"user": user_json(session)}
+
+
+@router.post("/api/logout")
+async def logout(request: Request, response: Response) -> dict:
+    state = state_of(request)
+    await read_json(request)
+    session = current_session(request)
+    if session is not None:
+        state.sessions.drop(session.id)
+    response.delete_cookie(COOKIE, path="/")
+    return {"user": None}

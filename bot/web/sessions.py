@@ -1,0 +1,106 @@
+"""Browser sessions kept on the server (the cookie holds only a random id), rate limits."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Deque, Dict, List, Optional
+
+from bot.store.views import Account
+
+COOKIE = "faqbot_session"
+MAX_HISTORY = 200  # bubbles kept for a reload
+
+
+@dataclass
+class WebSession:
+    id: str
+    account: Optional[Account] = None
+    conversation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    history: List[dict] = field(default_factory=list)
+    last_seen: float = field(default_factory=time.monotonic)
+    turns: Deque[float] = field(default_factory=deque)
+
+    def remember(self, entry: dict) -> None:
+        self.history.append(entry)
+        del self.history[:-MAX_HISTORY]
+
+
+class SlidingWindow:
+    """At most `limit` events per `seconds` for each key."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit, self.seconds = limit, seconds
+        self._events: Dict[str, Deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _window(self, key: str, now: float) -> Deque[float]:
+        events = self._events.setdefault(key, deque())
+        while events and now - events[0] > self.seconds:
+            events.popleft()
+        return events
+
+    def blocked_for(self, key: str) -> float:
+        """Seconds until `key` may act again (0 when it may now)."""
+        now = time.monotonic()
+        with self._lock:
+            events = self._window(key, now)
+            if len(events) < self.limit:
+                return 0.0
+            return max(0.1, self.seconds - (now - events[0]))
+
+    def hit(self, key: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._window(key, now).append(now)
+            if len(self._events) > 100_000:  # forget idle keys so memory stays bounded
+                for stale in [k for k, v in self._events.items() if not v][:50_000]:
+                    del self._events[stale]
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._events.pop(key, None)
+
+
+class SessionStore:
+    """In-memory sessions with an idle timeout (the embedded default)."""
+
+    def __init__(self, idle_seconds: float) -> None:
+        self.idle_seconds = idle_seconds
+        self._sessions: Dict[str, WebSession] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session_id: Optional[str]) -> Optional[WebSession]:
+        if not session_id:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None:
+                return None
+            if now - session.last_seen > self.idle_seconds:
+                del self._sessions[session_id]
+                return None
+            session.last_seen = now
+            return session
+
+    def create(self, account: Optional[Account] = None) -> WebSession:
+        session = WebSession(id=secrets.token_urlsafe(32), account=account)
+        with self._lock:
+            self._sessions[session.id] = session
+            if len(self._sessions) % 1000 == 0:
+                self._expire()
+        return session
+
+    def drop(self, session_id: str) -> None:
+        with self._lock:
+            self._sessions.pop(session_id, None)
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, s in self._sessions.items() if now - s.last_seen > self.idle_seconds]:
+            del self._sessions[key]

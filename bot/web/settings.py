@@ -1,0 +1,62 @@
+"""The web app's settings, from the environment (`python -m bot serve` sets them for its child)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional
+
+
+def _rate(text: str, default: tuple[int, float]) -> tuple[int, float]:
+    """'20/60' -> (20, 60.0): at most 20 in 60 seconds."""
+    try:
+        count, seconds = text.split("/")
+        return int(count), float(seconds)
+    except (ValueError, AttributeError):
+        return default
+
+
+@dataclass
+class Settings:
+    rasa_url: str = "http://127.0.0.1:5005"
+    actions_url: str = "http://127.0.0.1:5055"
+    rasa_token: Optional[str] = None  # Rasa's --auth-token for its HTTP API
+    project_dir: Path = field(default_factory=Path.cwd)
+    corpus: Path = Path("faq_corpus")
+    database_url: Optional[str] = None
+    secure_cookies: bool = False  # Secure flag on the session cookie (production: HTTPS)
+    chat_rate: tuple[int, float] = (20, 60.0)  # turns per session
+    login_failures: tuple[int, float] = (5, 600.0)  # failures per username and per client
+    session_idle_s: float = 8 * 3600
+    rasa_timeout_s: float = 60.0  # a model swap blocks Rasa for a few seconds: wait, don't fail
+    train_command: List[str] = field(default_factory=lambda: [sys.executable, "-m", "bot", "train"])
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        project = Path(env.get("PROJECT_DIR") or Path.cwd()).resolve()
+        train = [sys.executable, "-m", "bot", "train"]
+        if env.get("BOT_TRAIN_CONFIG"):
+            train += ["--config", env["BOT_TRAIN_CONFIG"]]
+        return cls(
+            rasa_url=env.get("RASA_URL", cls.rasa_url).rstrip("/"),
+            actions_url=env.get("ACTIONS_URL", cls.actions_url).rstrip("/"),
+            rasa_token=env.get("RASA_AUTH_TOKEN") or None,
+            project_dir=project,
+            corpus=Path(env.get("FAQ_CORPUS", "faq_corpus")),
+            database_url=env.get("DATABASE_URL") or None,
+            secure_cookies=env.get("BOT_ENV") == "production",
+            chat_rate=_rate(env.get("CHAT_RATE_LIMIT", ""), cls.chat_rate),
+            login_failures=_rate(env.get("LOGIN_FAILURE_LIMIT", ""), cls.login_failures),
+            train_command=train,
+        )
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.corpus if self.corpus.is_absolute() else self.project_dir / self.corpus
+
+    @property
+    def is_shop_corpus(self) -> bool:
+        return self.corpus_dir.resolve() == (self.project_dir / "faq_corpus").resolve()

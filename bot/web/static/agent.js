@@ -1,0 +1,165 @@
+"use strict";
+// Agent console: inspect one question, judge the answer, batch runs, judged list, insights.
+(function () {
+  const $ = (id) => document.getElementById(id);
+  let last = null;
+
+  function replies(container, list) {
+    container.textContent = "";
+    for (const reply of list || []) {
+      const bubble = el("div", "bubble bot");
+      renderText(bubble, reply.text);
+      container.append(bubble);
+      if (reply.buttons && reply.buttons.length) {
+        const group = el("div", "suggestions");
+        for (const b of reply.buttons) group.append(el("span", "suggestion", b.title));
+        container.append(group);
+      }
+    }
+  }
+
+  async function loadOptions() {
+    const [customers, labels] = await Promise.all([
+      api("GET", "/api/agent/customers"), api("GET", "/api/agent/labels"),
+    ]);
+    for (const name of customers.customers) {
+      const option = el("option", "", name);
+      option.value = name;
+      $("inspect-as").append(option);
+    }
+    const oos = el("option", "", "out_of_scope(対象外の質問)");
+    oos.value = "out_of_scope";
+    $("judge-label").append(oos);
+    for (const label of labels.labels) {
+      const option = el("option", "", `${label.title}(${label.name})`);
+      option.value = label.name;
+      $("judge-label").append(option);
+    }
+  }
+
+  $("inspect-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    show($("inspect-error"), "");
+    $("inspect-submit").disabled = true;
+    try {
+      const as = $("inspect-as").value || null;
+      const data = await api("POST", "/api/agent/inspect", { text: $("inspect-text").value, as });
+      last = data;
+      $("predicted").textContent = `${data.predicted_title || ""}(${data.predicted})`;
+      $("predicted-confidence").textContent = `確信度 ${data.confidence.toFixed(3)}`;
+      const tokens = $("tokens");
+      tokens.textContent = "";
+      for (const t of data.tokens) {
+        const span = el("span", "", t.text);
+        span.append(el("small", "", `${t.lemma} ${t.pos}`));
+        tokens.append(span);
+      }
+      for (const [id, rows, key] of [["intent-ranking", data.intent_ranking, "name"], ["faq-ranking", data.faq_ranking, "label"]]) {
+        const body = $(id);
+        body.textContent = "";
+        for (const r of rows) {
+          const tr = document.createElement("tr");
+          cell(tr, r.title ? `${r.title}(${r[key]})` : r[key]);
+          confidenceCell(tr, r.confidence);
+          body.append(tr);
+        }
+      }
+      const entities = $("entities");
+      entities.textContent = "";
+      for (const e of data.entities) entities.append(el("li", "", `${e.entity}: ${e.value}(${e.extractor})`));
+      if (!data.entities.length) entities.append(el("li", "", "なし"));
+      replies($("answer-visitor"), data.answers.visitor);
+      const customer = data.answers.customer;
+      $("answer-customer-title").textContent = customer ? `${customer.username} さんへの回答` : "お客さまへの回答(未選択)";
+      replies($("answer-customer"), customer ? customer.replies : []);
+      $("judge-label").value = data.predicted && data.predicted !== "nlu_fallback" ? data.predicted : "out_of_scope";
+      $("judge-status").textContent = "";
+      $("inspect-result").hidden = false;
+    } catch (error) {
+      show($("inspect-error"), error.message);
+    } finally {
+      $("inspect-submit").disabled = false;
+    }
+  });
+
+  async function judge(correct) {
+    if (!last) return;
+    try {
+      const label = correct ? last.predicted : $("judge-label").value;
+      await api("POST", "/api/agent/judgements", { text: last.text, predicted: last.predicted, correct, label });
+      $("judge-status").textContent = correct ? "「正しい」と記録しました。" : `「誤り」と記録しました(正しい回答: ${label})。`;
+      loadJudgements();
+    } catch (error) {
+      $("judge-status").textContent = error.message;
+    }
+  }
+  $("judge-right").addEventListener("click", () => judge(true));
+  $("judge-wrong").addEventListener("click", () => judge(false));
+
+  $("batch-submit").addEventListener("click", async () => {
+    show($("batch-error"), "");
+    $("batch-submit").disabled = true;
+    try {
+      const data = await api("POST", "/api/agent/batch", { questions: $("batch-text").value });
+      const body = $("batch-table").querySelector("tbody");
+      body.textContent = "";
+      for (const r of data.rows) {
+        const tr = document.createElement("tr");
+        cell(tr, r.text);
+        cell(tr, `${r.title || ""}(${r.predicted})`);
+        confidenceCell(tr, r.confidence);
+        cell(tr, r.runner_up ? `${r.runner_up.title}(${r.runner_up.confidence.toFixed(3)})` : "");
+        body.append(tr);
+      }
+      $("batch-table").hidden = false;
+    } catch (error) {
+      show($("batch-error"), error.message);
+    } finally {
+      $("batch-submit").disabled = false;
+    }
+  });
+
+  async function loadJudgements() {
+    const data = await api("GET", "/api/agent/judgements");
+    const body = $("judgements");
+    body.textContent = "";
+    for (const j of data.judgements.slice().reverse()) {
+      const tr = document.createElement("tr");
+      cell(tr, j.text);
+      const verdict = cell(tr, j.correct ? "正しい" : "誤り");
+      verdict.className = j.correct ? "ok" : "ng";
+      cell(tr, j.label);
+      cell(tr, j.judged_by);
+      body.append(tr);
+    }
+  }
+
+  async function loadInsights() {
+    const data = await api("GET", "/api/agent/insights");
+    $("insights-summary").textContent = `記録された会話: ${data.turns} 件、フォールバック率 ${(data.fallback_rate * 100).toFixed(1)}%`;
+    const chart = $("insights-chart");
+    chart.textContent = "";
+    const top = Math.max(1, ...data.per_day.map((d) => d.turns));
+    for (const d of data.per_day.slice(-30)) {
+      const bar = document.createElement("div");
+      bar.style.height = `${(d.turns / top) * 100}%`;
+      bar.title = `${d.day}: ${d.turns} 件`;
+      chart.append(bar);
+    }
+    for (const [id, rows] of [["insights-fallback", data.fallback], ["insights-low", data.low_confidence]]) {
+      const body = $(id);
+      body.textContent = "";
+      for (const r of rows) {
+        const tr = document.createElement("tr");
+        cell(tr, r.text);
+        if (r.label !== undefined) cell(tr, r.label);
+        cell(tr, `${r.count} 回`);
+        body.append(tr);
+      }
+    }
+  }
+
+  loadOptions().catch((e) => show($("inspect-error"), e.message));
+  loadJudgements().catch(() => {});
+  loadInsights().catch(() => {});
+})();
