@@ -66,10 +66,39 @@ def cmd_faq_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_faq_import(args: argparse.Namespace) -> int:
+    from bot.faq.importer import run_import
+
+    if _is_shop_corpus(args.into):
+        print(
+            f"{args.into}/ is the shop's corpus, checked against {CATALOG}: "
+            "import into another folder",
+            file=sys.stderr,
+        )
+        return 2
+    contacts = _catalog_for(args.into)[1] if CATALOG.exists() else {}
+    return run_import(args.file, args.into, args.dry_run, sys.stdout, sys.stderr, contacts)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from bot.models import train_model
 
-    model = train_model(config=args.config, out=args.out, force=args.force)
+    finetune = None
+    if args.finetune:
+        from bot.models import NoModelError, latest_model
+
+        try:
+            finetune = latest_model(args.out)
+        except NoModelError as error:
+            print(error, file=sys.stderr)
+            return 1
+    model = train_model(
+        config=args.config,
+        out=args.out,
+        force=args.force,
+        finetune=finetune,
+        epoch_fraction=args.epoch_fraction,
+    )
     print(f"model: {model}")
     return 0
 
@@ -113,7 +142,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.serve import serve
 
-    return serve(rasa_port=args.rasa_port, actions_port=args.actions_port)
+    return serve(
+        rasa_port=args.rasa_port,
+        actions_port=args.actions_port,
+        web_port=args.web_port,
+        host=args.host,
+    )
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -139,11 +173,28 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "build":
             p.add_argument("--output", type=Path, default=Path("data/nlu/faq.yml"))
             p.add_argument("--check", action="store_true", help="fail if the output would change")
+    imp = faq_sub.add_parser("import", help="turn an FAQ export (CSV, Excel, JSON) into a corpus")
+    imp.add_argument("file", type=Path, help="the export: .csv, .tsv, .xlsx or .json")
+    imp.add_argument(
+        "--into", type=Path, required=True, help="the corpus folder (one YAML file per category)"
+    )
+    imp.add_argument(
+        "--dry-run", action="store_true", help="list what would be added, changed or removed"
+    )
+    imp.set_defaults(func=cmd_faq_import)
 
     train = sub.add_parser("train", help="train a model into models/")
     train.add_argument("--config", type=Path, default=Path("config.yml"))
     train.add_argument("--out", type=Path, default=Path("models"))
     train.add_argument("--force", action="store_true")
+    train.add_argument(
+        "--finetune",
+        action="store_true",
+        help="continue training the newest model (same labels only): minutes instead of ~8",
+    )
+    train.add_argument(
+        "--epoch-fraction", type=float, default=0.1, help="share of the epochs when fine-tuning"
+    )
     train.set_defaults(func=cmd_train)
 
     ask = sub.add_parser("ask", help="answer questions from stdin, one JSON line each")
@@ -160,10 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.set_defaults(func=cmd_ask)
 
-    serve = sub.add_parser("serve", help="run the Rasa server and the action server")
+    serve = sub.add_parser("serve", help="run the web app, the Rasa server and the action server")
     serve.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     serve.add_argument(
         "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055))
+    )
+    serve.add_argument("--web-port", type=int, default=int(os.environ.get("PORT", 8000)))
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("HOST", "127.0.0.1"),
+        help="address of the web app (Rasa and the action server stay on 127.0.0.1)",
     )
     serve.set_defaults(func=cmd_serve)
 
