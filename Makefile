@@ -10,6 +10,11 @@ RASA := $(VENV)/bin/rasa
 FAQ_CORPUS ?= faq_corpus
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# Browser tests drive Debian's Chromium (never a browser a test tool downloads).
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_PACKAGES := chromium fonts-noto-cjk
 # rasa test nlu cross-validation folds in `make eval` (0 skips it; each fold trains once)
 FOLDS ?= 3
 
@@ -21,10 +26,10 @@ export SANIC_HOST := 127.0.0.1
 NLU_SOURCES := $(wildcard $(FAQ_CORPUS)/*.yml) faq_catalog.yml
 TRAIN_INPUTS := config.yml domain.yml data/nlu/faq.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) $(wildcard bot/nlu/*.py)
 
-.PHONY: help setup run train test eval lint check-faq build-faq lock clean actions
+.PHONY: help setup run train test eval lint check-faq build-faq lock clean actions browser
 
 help:
-	@echo "make run    set up, train if needed, start the Rasa server and the action server"
+	@echo "make run    set up, train if needed, start the web app (http://127.0.0.1:8000/), Rasa and the actions"
 	@echo "make test   set up, train if needed, run all tests"
 	@echo "make eval   accuracy report into reports/"
 	@echo "make train  check + build the FAQ corpus and train a model into models/"
@@ -59,9 +64,20 @@ models/.trained: $(TRAIN_INPUTS) $(VENV)/.installed
 train: models/.trained
 
 run: models/.trained
-	$(PY) -m bot serve --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT)
+	$(PY) -m bot serve --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT) --web-port $(PORT) --host $(HOST)
 
-test: models/.trained
+# Debian's chromium and a Japanese font for the browser tests; installed when missing (as root).
+browser:
+	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -qi "noto.*cjk"; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $(BROWSER_PACKAGES) from Debian for the browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
+	elif [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "The browser tests need Debian's Chromium: sudo apt-get install $(BROWSER_PACKAGES)"; exit 1; \
+	fi
+
+test: models/.trained browser
 	$(PY) -m bot faq build --corpus $(FAQ_CORPUS) --check
 	$(PY) -m pytest
 

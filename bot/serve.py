@@ -54,15 +54,19 @@ def web_command(host: str, port: int) -> List[str]:
     ]  # fmt: skip
 
 
+MAX_RESTARTS = 5  # per child within RESTART_WINDOW_S; beyond that something is really wrong
+RESTART_WINDOW_S = 300
+
+
 def serve(
     rasa_port: int = 5005, actions_port: int = 5055, web_port: int = 8000, host: str = "127.0.0.1"
 ) -> int:
-    """Runs the three servers until Ctrl-C or until one of them stops."""
+    """Runs the three servers until Ctrl-C; a server that stops is started again."""
     from bot.identity import token_secret
     from bot.store import ensure_seeded, make_engine
 
     model = latest_model()
-    token_secret()  # made up now if unset (development), so both children share it
+    token_secret()  # made up now if unset (development), so the children share it
     Path("var").mkdir(exist_ok=True)  # embedded SQLite files: the store and Rasa's trackers
     ensure_seeded(make_engine())  # the embedded SQLite store is created and seeded on first run
     rasa_token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(32)
@@ -74,12 +78,17 @@ def serve(
         RASA_AUTH_TOKEN=rasa_token,
         PROJECT_DIR=str(Path.cwd()),
     )
-    actions = start_action_server(actions_port, quiet=False)
-    rasa = subprocess.Popen(
-        rasa_command(rasa_port, endpoints_file(actions_port), model, rasa_token), env=env
-    )
-    web = subprocess.Popen(web_command(host, web_port), env=web_env)
-    children = [actions, rasa, web]
+    endpoints = endpoints_file(actions_port)
+    starters = {
+        "action server": lambda: start_action_server(actions_port, quiet=False),
+        # the newest model: after a retrain from the content editor, that is the swapped-in one
+        "Rasa server": lambda: subprocess.Popen(
+            rasa_command(rasa_port, endpoints, latest_model(), rasa_token), env=env
+        ),
+        "web app": lambda: subprocess.Popen(web_command(host, web_port), env=web_env),
+    }
+    children = {name: start() for name, start in starters.items()}
+    restarts: dict[str, list[float]] = {name: [] for name in starters}
     stopping = False
 
     def on_signal(signum, frame):  # noqa: ARG001 - signal handler signature
@@ -89,10 +98,14 @@ def serve(
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        wait_for(f"http://127.0.0.1:{actions_port}/health", timeout=120, process=actions)
-        wait_for(f"http://127.0.0.1:{rasa_port}/", timeout=300, process=rasa)
+        wait_for(
+            f"http://127.0.0.1:{actions_port}/health",
+            timeout=120,
+            process=children["action server"],
+        )
+        wait_for(f"http://127.0.0.1:{rasa_port}/", timeout=300, process=children["Rasa server"])
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        wait_for(f"http://{shown}:{web_port}/healthz", timeout=120, process=web)
+        wait_for(f"http://{shown}:{web_port}/healthz", timeout=120, process=children["web app"])
         print(
             f"\nReady. Model {model.name}.\n"
             f"  Chat:          http://{shown}:{web_port}/   (demo shop with the widget: /shop)\n"
@@ -104,12 +117,26 @@ def serve(
             "  Ctrl-C stops all three.\n",
             flush=True,
         )
-        while not stopping and all(child.poll() is None for child in children):
+        while not stopping:
             time.sleep(0.5)
+            for name, child in list(children.items()):
+                if stopping or child.poll() is None:
+                    continue
+                now = time.monotonic()
+                recent = [t for t in restarts[name] if now - t < RESTART_WINDOW_S]
+                if len(recent) >= MAX_RESTARTS:
+                    raise RuntimeError(f"the {name} keeps stopping (exit {child.returncode})")
+                print(
+                    f"the {name} stopped (exit {child.returncode}); starting it again",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                restarts[name] = recent + [now]
+                children[name] = starters[name]()
     except (TimeoutError, RuntimeError) as error:
-        print(f"start-up failed: {error}", file=sys.stderr)
+        print(f"stopping: {error}", file=sys.stderr)
         stopping = False
     finally:
-        for child in children:
+        for child in children.values():
             stop(child)
     return 0 if stopping else 1

@@ -26,7 +26,10 @@ def database_url(url: str | None = None) -> str:
 
 def make_engine(url: str | None = None) -> Engine:
     """A 2.0-style engine for the store; nothing is connected until first use."""
-    engine = create_engine(database_url(url), future=True)
+    url = database_url(url)
+    # pre-ping: after the database was down, a stale pooled connection is replaced, not used
+    options = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    engine = create_engine(url, future=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enforce_foreign_keys)
     return engine

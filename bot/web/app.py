@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -105,6 +106,18 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         messages = {404: "ページが見つかりません。", 405: "この方法では利用できません。"}
         message = messages.get(error.status_code, "リクエストを処理できませんでした。")
         return JSONResponse({"error": message}, error.status_code)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def store_down(request: Request, error: SQLAlchemyError):
+        log.error("store error on %s: %s", request.url.path, error)
+        contact = request.app.state.bot.contact_line
+        return JSONResponse(
+            {
+                "error": "申し訳ございません。ただいまお客さま情報を確認できません。"
+                f"時間をおいてお試しいただくか、{contact}までお問い合わせください。"
+            },
+            503,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):

@@ -30,7 +30,7 @@ class Settings:
     chat_rate: tuple[int, float] = (20, 60.0)  # turns per session
     login_failures: tuple[int, float] = (5, 600.0)  # failures per username and per client
     session_idle_s: float = 8 * 3600
-    rasa_timeout_s: float = 60.0  # a model swap blocks Rasa for a few seconds: wait, don't fail
+    rasa_timeout_s: float = 30.0  # a model swap blocks Rasa for some seconds: wait, do not fail
     train_command: List[str] = field(default_factory=lambda: [sys.executable, "-m", "bot", "train"])
 
     @classmethod

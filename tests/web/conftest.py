@@ -1,0 +1,160 @@
+"""One running stack for the web tests: `python -m bot serve` in a scratch copy of the project.
+
+The copy has its own faq_corpus/, models/, store and trackers, so the content editor's edits and
+retrains never touch the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from httpx._client import ClientState
+
+from bot.actions_server import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml", "faq_catalog.yml")
+PROJECT_DIRS = ("data", "faq_corpus")
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+SCREENSHOTS = ROOT / "reports" / "screenshots"
+
+
+class Client(httpx.Client):
+    """httpx.Client that may also be used in a `with` block after its first request."""
+
+    def __enter__(self):
+        if self._state == ClientState.OPENED:
+            return self
+        return super().__enter__()
+
+
+@dataclass
+class Stack:
+    url: str
+    project: Path
+    process: subprocess.Popen
+    rasa_port: int
+    actions_port: int
+    log: Path
+
+    def client(self) -> httpx.Client:
+        """A fresh browser-like client (its own cookie jar)."""
+        return Client(base_url=self.url, timeout=120, trust_env=False)
+
+    def login(self, username: str) -> httpx.Client:
+        client = self.client()
+        response = client.post(
+            "/api/login", json={"username": username, "password": f"{username}-demo"}
+        )
+        assert response.status_code == 200, response.text
+        return client
+
+
+def copy_project(trained_model: Path, into: Path) -> Path:
+    for name in PROJECT_FILES:
+        shutil.copy2(ROOT / name, into / name)
+    for name in PROJECT_DIRS:
+        shutil.copytree(ROOT / name, into / name)
+    (into / "models").mkdir()
+    shutil.copy2(trained_model, into / "models" / trained_model.name)
+    return into
+
+
+def start_stack(project: Path, extra_env: dict | None = None) -> Stack:
+    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    log = project / "serve.log"
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "DATABASE_URL": f"sqlite:///{project / 'store.sqlite3'}",
+        **(extra_env or {}),
+    }
+    env.pop("BOT_TOKEN_SECRET", None)  # the stack makes up its own, like `make run`
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--rasa-port", str(rasa_port),
+             "--actions-port", str(actions_port), "--web-port", str(web_port)],
+            cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    stack = Stack(f"http://127.0.0.1:{web_port}", project, process, rasa_port, actions_port, log)
+    try:
+        wait_for(f"{stack.url}/healthz", timeout=400, process=process)
+    except Exception:
+        stop_stack(stack)
+        raise RuntimeError(f"the stack did not start:\n{log.read_text()[-3000:]}") from None
+    return stack
+
+
+def stop_stack(stack: Stack) -> int | None:
+    if stack.process.poll() is None:
+        stack.process.send_signal(signal.SIGINT)
+        try:
+            stack.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            stack.process.kill()
+            stack.process.wait()
+    return stack.process.returncode
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model, tmp_path_factory):
+    project = copy_project(trained_model, tmp_path_factory.mktemp("project"))
+    # Generous for the suite's many sessions, still finite: its own test lowers it.
+    running = start_stack(project, {"CHAT_RATE_LIMIT": "200/60"})
+    try:
+        yield running
+    finally:
+        stop_stack(running)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make test does)")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=60_000)  # a turn on a busy 2-core CI machine can take seconds
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

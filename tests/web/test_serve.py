@@ -1,0 +1,95 @@
+"""`make run`'s three servers: loopback only, Rasa's API locked, a chat over REST, Ctrl-C stops all."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+import yaml
+
+from tests.web.conftest import ROOT, copy_project, start_stack, stop_stack
+
+
+def say(port: int, sender: str, message: str) -> list[dict]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": message}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def servers(trained_model, tmp_path_factory):
+    project = copy_project(trained_model, tmp_path_factory.mktemp("serve"))
+    stack = start_stack(project)
+    try:
+        yield stack
+    finally:
+        stop_stack(stack)
+
+
+def domain_text(name: str) -> str:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
+    return domain["responses"][name][0]["text"]
+
+
+def test_a_question_over_the_rest_channel_gets_the_faq_answer(servers):
+    replies = say(servers.rasa_port, "serve-test-1", "解約方法を教えてください。")
+    assert replies and "0120-003300" in replies[0]["text"]
+
+
+def test_the_action_server_answers_through_rasa(servers):
+    # A fallback with no FAQ candidate runs action_did_you_mean, which sends the contact centers.
+    replies = say(servers.rasa_port, "serve-test-2", "/nlu_fallback")
+    assert [r["text"] for r in replies] == [domain_text("utter_none_fits")]
+
+
+def test_healthz_names_every_part(servers):
+    with servers.client() as client:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["down"] == []
+    assert all(body[part]["ok"] for part in ("web", "rasa", "actions", "store"))
+    assert body["rasa"]["model"].endswith(".tar.gz")
+
+
+def test_rasas_http_api_needs_the_token_only_the_web_app_has(servers):
+    for method, path in (
+        ("GET", "/status"),
+        ("PUT", "/model"),
+        ("GET", "/conversations/x/tracker"),
+    ):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{servers.rasa_port}{path}", method=method, data=b"{}"
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401, path
+
+
+def test_servers_listen_on_loopback_only(servers):
+    web_port = int(servers.url.rsplit(":", 1)[1])
+    listening = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True).stdout
+    for port in (servers.rasa_port, servers.actions_port, web_port):
+        addresses = [
+            line.split()[3]
+            for line in listening.splitlines()
+            if line.split()[3].endswith(f":{port}")
+        ]
+        assert addresses and all(a.startswith("127.0.0.1:") for a in addresses), addresses
+
+
+def test_ctrl_c_stops_all_three(servers):
+    web_port = int(servers.url.rsplit(":", 1)[1])
+    servers.process.send_signal(signal.SIGINT)
+    assert servers.process.wait(timeout=60) == 0
+    for port in (servers.rasa_port, servers.actions_port, web_port):
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
