@@ -17,19 +17,7 @@ from typing import List
 
 from bot.actions_server import start_action_server, stop, wait_for
 from bot.models import latest_model
-
-
-def endpoints_file(actions_port: int, source: Path = Path("endpoints.yml")) -> Path:
-    """endpoints.yml as is for port 5055, else a copy pointing at `actions_port`."""
-    if actions_port == 5055:
-        return source
-    text = source.read_text(encoding="utf-8").replace(
-        "http://127.0.0.1:5055/webhook", f"http://127.0.0.1:{actions_port}/webhook"
-    )
-    Path("var").mkdir(exist_ok=True)
-    copy = Path("var") / f"endpoints-{actions_port}.yml"
-    copy.write_text(text, encoding="utf-8")
-    return copy
+from bot.profile import write_endpoints
 
 
 def rasa_command(
@@ -78,7 +66,7 @@ def serve(
         RASA_AUTH_TOKEN=rasa_token,
         PROJECT_DIR=str(Path.cwd()),
     )
-    endpoints = endpoints_file(actions_port)
+    endpoints = write_endpoints(actions_port)
     starters = {
         "action server": lambda: start_action_server(actions_port, quiet=False),
         # the newest model: after a retrain from the content editor, that is the swapped-in one

@@ -21,7 +21,7 @@ from bot.faq.catalog import load_catalog
 from bot.store import Journal, ensure_seeded, make_engine
 from bot.web import agent, chat, content
 from bot.web.common import ROLE_NAMES, ApiError, AppState, current_session
-from bot.web.sessions import SessionStore, SlidingWindow
+from bot.web.sessions import RedisSessionStore, RedisWindow, SessionStore, SlidingWindow
 from bot.web.settings import Settings
 from bot.web.upstream import Upstream
 
@@ -47,6 +47,24 @@ def _contact_line(project_dir: Path) -> str:
         return "NTTドコモビジネスコンタクトセンター 0120-003300(受付時間 9:00~17:00 土日祝・年末年始を除く)"
 
 
+def _session_stores(settings: Settings):
+    """In this process (embedded default), or in Redis when REDIS_URL is set (production)."""
+    if not settings.redis_url:
+        return (
+            SessionStore(settings.session_idle_s),
+            SlidingWindow(*settings.chat_rate),
+            SlidingWindow(*settings.login_failures),
+        )
+    import redis
+
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    return (
+        RedisSessionStore(client, settings.session_idle_s),
+        RedisWindow(client, *settings.chat_rate, prefix="faqbot:chat:"),
+        RedisWindow(client, *settings.login_failures, prefix="faqbot:login:"),
+    )
+
+
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or Settings.from_env()
 
@@ -60,13 +78,14 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         upstream = Upstream(
             settings.rasa_url, settings.actions_url, settings.rasa_token, settings.rasa_timeout_s
         )
+        sessions, chat_limit, login_limit = _session_stores(settings)
         app.state.bot = AppState(
             settings=settings,
-            sessions=SessionStore(settings.session_idle_s),
+            sessions=sessions,
             journal=Journal(engine),
             upstream=upstream,
-            chat_limit=SlidingWindow(*settings.chat_rate),
-            login_limit=SlidingWindow(*settings.login_failures),
+            chat_limit=chat_limit,
+            login_limit=login_limit,
             contact_line=_contact_line(settings.project_dir),
         )
         app.state.trainer = content.Trainer(settings, upstream)

@@ -148,6 +148,7 @@ async def chat(request: Request, response: Response) -> dict:
     session.remember({"from": "user", "text": shown})
     for reply in result.replies:
         session.remember({"from": "bot", **reply})
+    await run_in_threadpool(state.sessions.save, session)
     await log_turn(state, record_of(session, text, result))
     if result.degraded:
         response.status_code = 503

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
@@ -96,6 +97,9 @@ class SessionStore:
                 self._expire()
         return session
 
+    def save(self, session: WebSession) -> None:
+        """Nothing to do: the session lives in this process."""
+
     def drop(self, session_id: str) -> None:
         with self._lock:
             self._sessions.pop(session_id, None)
@@ -104,3 +108,85 @@ class SessionStore:
         now = time.monotonic()
         for key in [k for k, s in self._sessions.items() if now - s.last_seen > self.idle_seconds]:
             del self._sessions[key]
+
+
+def session_to_json(session: WebSession) -> str:
+    account = session.account
+    return json.dumps(
+        {
+            "id": session.id,
+            "account": [account.username, account.display_name, account.role] if account else None,
+            "conversation_id": session.conversation_id,
+            "history": session.history,
+        },
+        ensure_ascii=False,
+    )
+
+
+def session_from_json(text: str) -> WebSession:
+    data = json.loads(text)
+    account = Account(*data["account"]) if data.get("account") else None
+    return WebSession(
+        id=data["id"],
+        account=account,
+        conversation_id=data["conversation_id"],
+        history=list(data.get("history") or []),
+    )
+
+
+class RedisSessionStore:
+    """Sessions in Redis, shared by every web app of the production profile."""
+
+    def __init__(self, client, idle_seconds: float, prefix: str = "faqbot:session:") -> None:
+        self.client, self.idle_seconds, self.prefix = client, int(idle_seconds), prefix
+
+    def get(self, session_id: Optional[str]) -> Optional[WebSession]:
+        if not session_id or len(session_id) > 100:
+            return None
+        key = self.prefix + session_id
+        text = self.client.get(key)
+        if text is None:
+            return None
+        self.client.expire(key, self.idle_seconds)
+        return session_from_json(text)
+
+    def create(self, account: Optional[Account] = None) -> WebSession:
+        session = WebSession(id=secrets.token_urlsafe(32), account=account)
+        self.save(session)
+        return session
+
+    def save(self, session: WebSession) -> None:
+        self.client.set(self.prefix + session.id, session_to_json(session), ex=self.idle_seconds)
+
+    def drop(self, session_id: str) -> None:
+        self.client.delete(self.prefix + session_id)
+
+
+class RedisWindow:
+    """SlidingWindow kept in Redis (a sorted set of event times per key)."""
+
+    def __init__(self, client, limit: int, seconds: float, prefix: str) -> None:
+        self.client, self.limit, self.seconds, self.prefix = client, limit, seconds, prefix
+
+    def blocked_for(self, key: str) -> float:
+        now = time.time()
+        name = self.prefix + key
+        pipe = self.client.pipeline()
+        pipe.zremrangebyscore(name, 0, now - self.seconds)
+        pipe.zrange(name, 0, 0, withscores=True)
+        pipe.zcard(name)
+        _, oldest, count = pipe.execute()
+        if count < self.limit or not oldest:
+            return 0.0
+        return max(0.1, self.seconds - (now - oldest[0][1]))
+
+    def hit(self, key: str) -> None:
+        now = time.time()
+        name = self.prefix + key
+        pipe = self.client.pipeline()
+        pipe.zadd(name, {f"{now}:{secrets.token_hex(4)}": now})
+        pipe.expire(name, int(self.seconds) + 1)
+        pipe.execute()
+
+    def clear(self, key: str) -> None:
+        self.client.delete(self.prefix + key)

@@ -26,6 +26,7 @@ class Settings:
     project_dir: Path = field(default_factory=Path.cwd)
     corpus: Path = Path("faq_corpus")
     database_url: Optional[str] = None
+    redis_url: Optional[str] = None  # sessions and rate limits shared by several web apps
     secure_cookies: bool = False  # Secure flag on the session cookie (production: HTTPS)
     chat_rate: tuple[int, float] = (20, 60.0)  # turns per session
     login_failures: tuple[int, float] = (5, 600.0)  # failures per username and per client
@@ -47,6 +48,7 @@ class Settings:
             project_dir=project,
             corpus=Path(env.get("FAQ_CORPUS", "faq_corpus")),
             database_url=env.get("DATABASE_URL") or None,
+            redis_url=env.get("REDIS_URL") or None,
             secure_cookies=env.get("BOT_ENV") == "production",
             chat_rate=_rate(env.get("CHAT_RATE_LIMIT", ""), cls.chat_rate),
             login_failures=_rate(env.get("LOGIN_FAILURE_LIMIT", ""), cls.login_failures),

@@ -1,0 +1,78 @@
+"""Deployment profiles: where Rasa keeps conversations and locks, chosen by the environment.
+
+- embedded (default): trackers in SQLite under var/, locks in memory. Nothing else to run.
+- production (`BOT_PROFILE=production`): trackers in PostgreSQL (`TRACKER_DATABASE_URL`, else
+  `DATABASE_URL`) and locks in Redis (`REDIS_URL`), so several Rasa servers can share
+  conversations, and a restarted one loses no turn. The web apps keep their sessions in the same
+  Redis, the actions and the web apps use the order store at `DATABASE_URL`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Dict
+from urllib.parse import urlsplit
+
+import yaml
+from sqlalchemy.engine import make_url
+
+
+class ProfileError(RuntimeError):
+    """The environment does not say enough for the chosen profile."""
+
+
+def profile() -> str:
+    name = os.environ.get("BOT_PROFILE", "embedded").strip().lower()
+    if name not in ("embedded", "production"):
+        raise ProfileError(f"BOT_PROFILE must be 'embedded' or 'production', not {name!r}")
+    return name
+
+
+def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, Any]:
+    """Rasa's endpoints for the current profile."""
+    env = dict(os.environ if env is None else env)
+    config: Dict[str, Any] = {"action_endpoint": {"url": actions_url}}
+    if env.get("BOT_PROFILE", "embedded").lower() != "production":
+        config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": "var/trackers.sqlite3"}
+        return config
+    database = env.get("TRACKER_DATABASE_URL") or env.get("DATABASE_URL")
+    redis_url = env.get("REDIS_URL")
+    if not database or not redis_url:
+        raise ProfileError(
+            "BOT_PROFILE=production needs DATABASE_URL (PostgreSQL; or TRACKER_DATABASE_URL "
+            "for the conversations) and REDIS_URL (locks and web sessions)"
+        )
+    url = make_url(database.replace("postgres://", "postgresql://", 1))
+    if not url.drivername.startswith("postgresql"):
+        raise ProfileError(f"the production tracker store is PostgreSQL, not {url.drivername}")
+    config["tracker_store"] = {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": url.host or "127.0.0.1",
+        "port": url.port or 5432,
+        "db": url.database,
+        "username": url.username or "",
+        "password": url.password or "",
+    }
+    redis = urlsplit(redis_url)
+    config["lock_store"] = {
+        "type": "redis",
+        "url": redis.hostname or "127.0.0.1",
+        "port": redis.port or 6379,
+        "db": int((redis.path or "/0").lstrip("/") or 0),
+        "key_prefix": "faqbot",
+    }
+    if redis.password:
+        config["lock_store"]["password"] = redis.password
+    return config
+
+
+def write_endpoints(actions_port: int, folder: Path = Path("var")) -> Path:
+    """The endpoints file for `rasa run`, written under var/ (it may hold a password)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"endpoints-{profile()}-{actions_port}.yml"
+    text = yaml.safe_dump(endpoints(f"http://127.0.0.1:{actions_port}/webhook"), sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path

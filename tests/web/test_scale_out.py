@@ -1,0 +1,193 @@
+"""The production profile: PostgreSQL trackers and Redis locks and sessions, several servers.
+
+Two Rasa servers answer one conversation alternately and keep its state; a Rasa server restarted
+in the middle of a conversation loses no turn; two web apps share their customers' sessions.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+
+from bot.actions_server import free_port, start_action_server, stop, wait_for
+from bot.identity import mint_token
+from bot.profile import endpoints
+from bot.serve import rasa_command, web_command
+from tests.web.conftest import ROOT, Client
+
+POSTGRES = os.environ.get(
+    "STORE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("SCALE_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+TOKEN = uuid.uuid4().hex
+
+
+@pytest.fixture(scope="module")
+def cluster(trained_model, tmp_path_factory):
+    """One action server, two Rasa servers and two web apps on one PostgreSQL and one Redis."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    name = f"faqbot_scale_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    database = admin.url.set(database=name).render_as_string(hide_password=False)
+    folder = tmp_path_factory.mktemp("scale")
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "BOT_PROFILE": "production",
+        "DATABASE_URL": database,
+        "REDIS_URL": REDIS_URL,
+        "BOT_TOKEN_SECRET": uuid.uuid4().hex * 2,  # this test mints tokens with it too
+    }
+    secret_before = os.environ.get("BOT_TOKEN_SECRET")
+    os.environ["BOT_TOKEN_SECRET"] = env["BOT_TOKEN_SECRET"]
+    from bot.store import ensure_seeded
+
+    ensure_seeded(database)
+    actions_port = free_port()
+    config = endpoints(f"http://127.0.0.1:{actions_port}/webhook", env)
+    endpoints_file = folder / "endpoints.yml"
+    endpoints_file.write_text(yaml.safe_dump(config), encoding="utf-8")
+    processes: dict[str, subprocess.Popen] = {}
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        processes["actions"] = start_action_server(actions_port)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    rasa_ports = [free_port(), free_port()]
+    web_ports = [free_port(), free_port()]
+
+    def start_rasa(i: int) -> subprocess.Popen:
+        command = rasa_command(rasa_ports[i], endpoints_file, trained_model, TOKEN)
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    for i in (0, 1):
+        processes[f"rasa{i}"] = start_rasa(i)
+    for i in (0, 1):
+        web_env = {
+            **env,
+            "RASA_URL": f"http://127.0.0.1:{rasa_ports[i]}",
+            "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
+            "RASA_AUTH_TOKEN": TOKEN,
+            "PROJECT_DIR": str(ROOT),
+        }
+        processes[f"web{i}"] = subprocess.Popen(
+            web_command("127.0.0.1", web_ports[i]), cwd=ROOT, env=web_env
+        )
+    try:
+        wait_for(f"http://127.0.0.1:{actions_port}/health", 120, processes["actions"])
+        for i in (0, 1):
+            wait_for(f"http://127.0.0.1:{rasa_ports[i]}/", 400, processes[f"rasa{i}"])
+            wait_for(f"http://127.0.0.1:{web_ports[i]}/healthz", 120, processes[f"web{i}"])
+        yield {
+            "rasa": [f"http://127.0.0.1:{p}" for p in rasa_ports],
+            "web": [f"http://127.0.0.1:{p}" for p in web_ports],
+            "start_rasa": start_rasa,
+            "processes": processes,
+            "database": database,
+        }
+    finally:
+        for process in processes.values():
+            stop(process)
+        if secret_before is None:
+            os.environ.pop("BOT_TOKEN_SECRET", None)
+        else:
+            os.environ["BOT_TOKEN_SECRET"] = secret_before
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def say(rasa: str, sender: str, message: str, customer: str | None = None) -> list[dict]:
+    metadata = {"token": mint_token(customer)} if customer else {}
+    response = httpx.post(
+        f"{rasa}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message, "metadata": metadata},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def user_turns(rasa: str, sender: str) -> list[str]:
+    tracker = httpx.get(
+        f"{rasa}/conversations/{sender}/tracker", params={"token": TOKEN}, timeout=30
+    ).json()
+    return [event["text"] for event in tracker["events"] if event["event"] == "user"]
+
+
+def test_two_rasa_servers_answer_one_conversation_alternately(cluster):
+    a, b = cluster["rasa"]
+    sender = f"scale-{uuid.uuid4().hex}"
+    turns = ["注文の状況を知りたい", "/check_order_status{\"order_number\": \"ORD-10000001\"}",
+             "解約方法を教えてください", "支払い方法を教えて"]  # fmt: skip
+    answers = []
+    for i, message in enumerate(turns):
+        answers.append(say((a, b)[i % 2], sender, message, customer="yamada"))
+    assert "ORD-10000005" in answers[0][0]["text"]  # server A lists the orders
+    assert "ORD-10000001" in answers[1][0]["text"]  # server B answers the button of A's list
+    assert user_turns(a, sender) == turns
+    assert user_turns(b, sender) == turns
+
+
+def test_a_restarted_rasa_server_loses_no_turn(cluster):
+    a, b = cluster["rasa"]
+    sender = f"restart-{uuid.uuid4().hex}"
+    say(a, sender, "解約方法を教えてください")
+    process = cluster["processes"]["rasa0"]
+    process.kill()
+    process.wait()
+    say(b, sender, "支払い方法を教えて")  # the other server carries on meanwhile
+    cluster["processes"]["rasa0"] = cluster["start_rasa"](0)
+    wait_for(f"{a}/", 400, cluster["processes"]["rasa0"])
+    say(a, sender, "請求書はいつ届きますか")
+    assert user_turns(a, sender) == [
+        "解約方法を教えてください", "支払い方法を教えて", "請求書はいつ届きますか",
+    ]  # fmt: skip
+
+
+def test_two_web_apps_share_the_customers_session(cluster):
+    one, two = cluster["web"]
+    with Client(base_url=one, timeout=120, trust_env=False) as first:
+        login = first.post("/api/login", json={"username": "yamada", "password": "yamada-demo"})
+        assert login.status_code == 200
+        cookie = first.cookies.get("faqbot_session")
+    with Client(base_url=two, timeout=120, trust_env=False) as second:
+        second.cookies.set("faqbot_session", cookie)
+        reply = second.post("/api/chat", json={"text": "注文の状況を知りたい"})
+        assert reply.status_code == 200
+        assert "ORD-10000005" in reply.json()["replies"][0]["text"]
+        assert second.get("/api/session").json()["user"]["username"] == "yamada"
+        second.post("/api/logout", json={})
+    with Client(base_url=one, timeout=120, trust_env=False) as first:
+        first.cookies.set("faqbot_session", cookie)
+        assert first.get("/api/session").json()["user"] is None  # logged out everywhere
+
+
+def test_the_production_profile_refuses_to_start_half_configured():
+    from bot.profile import ProfileError
+
+    with pytest.raises(ProfileError, match="REDIS_URL"):
+        endpoints("http://x/webhook", {"BOT_PROFILE": "production", "DATABASE_URL": POSTGRES})
+    with pytest.raises(ProfileError, match="PostgreSQL"):
+        endpoints(
+            "http://x/webhook",
+            {"BOT_PROFILE": "production", "DATABASE_URL": "sqlite:///x", "REDIS_URL": REDIS_URL},
+        )
+    embedded = endpoints("http://x/webhook", {})
+    assert embedded["tracker_store"]["dialect"] == "sqlite" and "lock_store" not in embedded
+    assert Path(ROOT / "endpoints.yml").exists()
