@@ -26,12 +26,14 @@ export SANIC_HOST := 127.0.0.1
 NLU_SOURCES := $(wildcard $(FAQ_CORPUS)/*.yml) faq_catalog.yml
 TRAIN_INPUTS := config.yml domain.yml data/nlu/faq.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) $(wildcard bot/nlu/*.py)
 
-.PHONY: help setup run train test eval lint check-faq build-faq lock clean actions browser
+.PHONY: help setup run train test eval bench insights lint check-faq build-faq lock clean actions browser
 
 help:
 	@echo "make run    set up, train if needed, start the web app (http://127.0.0.1:8000/), Rasa and the actions"
 	@echo "make test   set up, train if needed, run all tests"
 	@echo "make eval   accuracy report into reports/"
+	@echo "make insights  frequent fallback and low-confidence questions from the conversation log"
+	@echo "make bench  latency, throughput, memory, training and edit-to-live times into reports/"
 	@echo "make train  check + build the FAQ corpus and train a model into models/"
 
 setup: $(VENV)/.installed
@@ -80,6 +82,15 @@ browser:
 test: models/.trained browser
 	$(PY) -m bot faq build --corpus $(FAQ_CORPUS) --check
 	$(PY) -m pytest
+
+# Latency, throughput at 1/10/50 sessions, a model swap under load, memory, training times
+# (about 15 min; BENCH_ARGS=--no-train skips the two timed trainings).
+bench: models/.trained
+	$(PY) -m bot bench $(BENCH_ARGS)
+
+# The conversation log (DATABASE_URL, else var/store.sqlite3) for the content team.
+insights: setup
+	$(PY) -m bot insights
 
 eval: models/.trained
 	$(PY) -m bot eval --corpus $(FAQ_CORPUS) --folds $(FOLDS)

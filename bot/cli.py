@@ -158,6 +158,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return evaluate(corpus=args.corpus, reports=args.reports, model=args.model, folds=args.folds)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench import bench
+
+    return bench(Path.cwd(), args.reports, train=not args.no_train)
+
+
+def cmd_insights(args: argparse.Namespace) -> int:
+    from bot.insights import write_insights
+
+    report = write_insights(args.reports)
+    print(
+        f"{report['turns']} turns, fallback rate {report['fallback_rate'] * 100:.1f} %: "
+        f"{args.reports}/insights.md, insights.png"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -230,6 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", help="model archive (default: the newest in models/)")
     ev.add_argument("--folds", type=int, default=0, help="also run rasa cross-validation")
     ev.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser("bench", help="latency, throughput, memory, training times")
+    bench.add_argument("--reports", type=Path, default=Path("reports"))
+    bench.add_argument("--no-train", action="store_true", help="skip the two timed trainings")
+    bench.set_defaults(func=cmd_bench)
+
+    insights = sub.add_parser("insights", help="fallback and low-confidence questions from the log")
+    insights.add_argument("--reports", type=Path, default=Path("reports"))
+    insights.set_defaults(func=cmd_insights)
     return parser
 
 

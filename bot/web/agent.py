@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Dict, List
@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.faq.corpus import load_corpus, normalized_question
+from bot.insights import insights_of
 from bot.nlu.ranking import label_ranking
 from bot.store import Store
 from bot.web.chat import run_turn
@@ -24,7 +25,6 @@ from bot.web.upstream import UpstreamError
 
 router = APIRouter(prefix="/api/agent")
 MAX_BATCH = 200
-LOW_CONFIDENCE = 0.5
 
 
 @lru_cache(maxsize=1)
@@ -245,32 +245,6 @@ async def export(request: Request) -> PlainTextResponse:
         media_type="text/yaml; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="judged_examples.yml"'},
     )
-
-
-def insights_of(turns, limit: int = 20) -> Dict[str, Any]:
-    """The content team's to-do list: frequent fallback questions, low-confidence answers."""
-    fallback: Counter = Counter()
-    low: Counter = Counter()
-    examples: Dict[str, str] = {}
-    per_day: Counter = Counter()
-    for turn in turns:
-        key = normalized_question(turn.text)
-        examples.setdefault(key, turn.text)
-        per_day[turn.at.astimezone(timezone.utc).date().isoformat()] += 1
-        if turn.fallback:
-            fallback[key] += 1
-        elif turn.confidence is not None and turn.confidence < LOW_CONFIDENCE:
-            low[(key, turn.faq_id or turn.intent or "")] += 1
-    return {
-        "turns": len(turns),
-        "fallback_rate": round(sum(fallback.values()) / len(turns), 4) if turns else 0.0,
-        "fallback": [{"text": examples[k], "count": n} for k, n in fallback.most_common(limit)],
-        "low_confidence": [
-            {"text": examples[k], "label": label, "count": n}
-            for (k, label), n in low.most_common(limit)
-        ],
-        "per_day": [{"day": d, "turns": n} for d, n in sorted(per_day.items())],
-    }
 
 
 @router.get("/insights")

@@ -1,0 +1,68 @@
+"""The web app's records: one login for customers and staff, judgements, the turn log."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.store import Journal, TurnRecord, ensure_seeded, make_engine
+from bot.store.views import Account
+
+
+@pytest.fixture
+def journal(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    ensure_seeded(engine)
+    yield Journal(engine)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "username, role",
+    [("yamada", "customer"), ("nakamura", "customer"), ("agent", "agent"), ("editor", "content")],
+)
+def test_everybody_logs_in_with_the_demo_password(journal, username, role):
+    account = journal.login(username, f"{username}-demo")
+    assert isinstance(account, Account) and account.role == role and account.username == username
+
+
+@pytest.mark.parametrize(
+    "username, password",
+    [("yamada", "agent-demo"), ("agent", "yamada-demo"), ("nobody", "nobody-demo"),
+     ("yamada", ""), ("", ""), ("yamada' OR '1'='1", "x' OR '1'='1"), (None, "x"), ("agent", 5)],
+)  # fmt: skip
+def test_wrong_or_odd_credentials_get_nobody(journal, username, password):
+    assert journal.login(username, password) is None
+
+
+def test_staff_accounts_come_to_a_store_seeded_before_them(tmp_path):
+    from bot.store.migrations import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as connection:  # a store seeded before staff existed
+        connection.exec_driver_sql("INSERT INTO companies (id, name) VALUES (1, 'x')")
+    assert ensure_seeded(engine) is False  # its customers are left as they are
+    assert Journal(engine).login("agent", "agent-demo").role == "agent"
+    engine.dispose()
+
+
+def test_judgements_are_kept_in_order(journal):
+    journal.add_judgement("agent", "支払い?", "faq/payment_methods", True, "faq/payment_methods")
+    journal.add_judgement("agent", "ほげ", "faq/x", False, "out_of_scope")
+    rows = journal.judgements()
+    assert [(j.text, j.correct, j.label) for j in rows] == [
+        ("支払い?", True, "faq/payment_methods"),
+        ("ほげ", False, "out_of_scope"),
+    ]
+    assert rows[0].judged_at.tzinfo is not None
+
+
+def test_turns_are_logged_and_clipped(journal):
+    journal.log_turn(TurnRecord("c" * 100, "yamada", "q" * 3000, "faq", "x", 0.5, False, "r"))
+    journal.log_turn(TurnRecord("c2", None, "hello", None, None, None, True, "sorry", "degraded"))
+    first, second = journal.turns()
+    assert len(first.conversation_id) == 64 and len(first.text) == 2000
+    assert (second.username, second.fallback, second.outcome) == (None, True, "degraded")
+    assert journal.turn_count() == 2
+    assert [t.text for t in journal.turns("c2")] == ["hello"]
