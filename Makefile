@@ -23,7 +23,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SANIC_HOST := 127.0.0.1
 
-NLU_SOURCES := $(wildcard $(FAQ_CORPUS)/*.yml) faq_catalog.yml
+NLU_SOURCES := $(wildcard faq_corpus/*.yml) faq_catalog.yml
 TRAIN_INPUTS := config.yml domain.yml data/nlu/faq.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) $(wildcard bot/nlu/*.py)
 
 .PHONY: help setup run train test eval bench insights lint check-faq build-faq lock clean actions browser
@@ -53,17 +53,24 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 check-faq: setup
 	$(PY) -m bot faq check --corpus $(FAQ_CORPUS)
 
+# The shop's corpus builds into data/nlu/faq.yml; another FAQ_CORPUS gets its own workspace
+# (var/corpora/<name>/, models/<name>/; see bot/corpora.py) and never touches these files.
 data/nlu/faq.yml: $(NLU_SOURCES) $(VENV)/.installed
-	$(PY) -m bot faq check --corpus $(FAQ_CORPUS)
-	$(PY) -m bot faq build --corpus $(FAQ_CORPUS)
+	$(PY) -m bot faq check --corpus faq_corpus
+	$(PY) -m bot faq build --corpus faq_corpus
 
 build-faq: data/nlu/faq.yml
 
 models/.trained: $(TRAIN_INPUTS) $(VENV)/.installed
-	$(PY) -m bot train
+	$(PY) -m bot train --corpus faq_corpus
 	@touch $@
 
+ifeq ($(abspath $(FAQ_CORPUS)),$(abspath faq_corpus))
 train: models/.trained
+else
+train: setup
+	$(PY) -m bot train --corpus $(FAQ_CORPUS)
+endif
 
 run: models/.trained
 	$(PY) -m bot serve --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT) --web-port $(PORT) --host $(HOST)
@@ -80,7 +87,7 @@ browser:
 	fi
 
 test: models/.trained browser
-	$(PY) -m bot faq build --corpus $(FAQ_CORPUS) --check
+	$(PY) -m bot faq build --corpus faq_corpus --check
 	$(PY) -m pytest
 
 # Latency, throughput at 1/10/50 sessions, a model swap under load, memory, training times

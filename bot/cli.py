@@ -81,20 +81,30 @@ def cmd_faq_import(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from bot.corpora import prepare, workspace
     from bot.models import train_model
+
+    space = workspace(args.corpus)
+    out = args.out or space.models
+    if not space.shop:  # its own data folder: check, build, then train into models/<name>/
+        build = argparse.Namespace(corpus=args.corpus, output=space.faq_data, check=False)
+        if cmd_faq_build(build) != 0:
+            return 1
+        prepare(space)
 
     finetune = None
     if args.finetune:
         from bot.models import NoModelError, latest_model
 
         try:
-            finetune = latest_model(args.out)
+            finetune = latest_model(out)
         except NoModelError as error:
             print(error, file=sys.stderr)
             return 1
     model = train_model(
         config=args.config,
-        out=args.out,
+        data=space.data,
+        out=out,
         force=args.force,
         finetune=finetune,
         epoch_fraction=args.epoch_fraction,
@@ -114,10 +124,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
             "only --jsonl is supported: questions on stdin, JSON lines on stdout", file=sys.stderr
         )
         return 2
+    from bot.corpora import workspace
+
+    space = workspace(args.corpus)
+    os.environ["FAQ_CORPUS"] = str(args.corpus)  # the action server's button titles
     try:
-        model = args.model or str(latest_model())
+        model = args.model or str(latest_model(space.models))
     except NoModelError as error:
-        print(error, file=sys.stderr)
+        print(f"{error} (train it: python -m bot train --corpus {args.corpus})", file=sys.stderr)
         return 1
     if args.as_user:
         from bot.store import Store, ensure_seeded, make_engine
@@ -151,11 +165,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.corpora import workspace
     from bot.evaluate import evaluate
+    from bot.models import NoModelError, latest_model
     from bot.quiet import quiet_rasa
 
     quiet_rasa()
-    return evaluate(corpus=args.corpus, reports=args.reports, model=args.model, folds=args.folds)
+    try:
+        model = args.model or str(latest_model(workspace(args.corpus).models))
+    except NoModelError as error:
+        print(f"{error} (train it: python -m bot train --corpus {args.corpus})", file=sys.stderr)
+        return 1
+    return evaluate(corpus=args.corpus, reports=args.reports, model=model, folds=args.folds)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -202,7 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model into models/")
     train.add_argument("--config", type=Path, default=Path("config.yml"))
-    train.add_argument("--out", type=Path, default=Path("models"))
+    train.add_argument(
+        "--out", type=Path, default=None, help="default: models/ (models/<name>/ for --corpus)"
+    )
+    train.add_argument(
+        "--corpus", type=Path, default=Path(os.environ.get("FAQ_CORPUS", SHOP_CORPUS))
+    )
     train.add_argument("--force", action="store_true")
     train.add_argument(
         "--finetune",
@@ -217,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer questions from stdin, one JSON line each")
     ask.add_argument("--jsonl", action="store_true")
     ask.add_argument("--model", help="model archive (default: the newest in models/)")
+    ask.add_argument("--corpus", type=Path, default=Path(os.environ.get("FAQ_CORPUS", SHOP_CORPUS)))
     ask.add_argument("--top", type=int, default=3, help="how many candidates in 'ranking'")
     ask.add_argument(
         "--as", dest="as_user", metavar="USERNAME", help="answer as this demo customer"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -21,6 +22,10 @@ class Rules:
 
     min_examples: int = 12
     min_tests: int = 3
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"
 
 
 def placeholders(answer: str) -> List[str]:
@@ -54,7 +59,18 @@ def _entry_problems(entry: FaqEntry, rules: Rules, contacts: Dict[str, object]) 
             f"{where}: '{entry.id}' has {len(entry.tests)} test questions; "
             f"write at least {rules.min_tests}"
         )
+    for name, text in (
+        ("title", entry.title),
+        ("question", entry.question),
+        ("answer", entry.answer),
+    ):
+        if any(_is_control(ch) and ch not in "\n\t" for ch in text):
+            problems.append(f"{where}: {name} of '{entry.id}' has a control character; delete it")
     for item in entry.examples + entry.tests:
+        if any(_is_control(ch) for ch in item.text):
+            problems.append(
+                f"{entry.path}:{item.line}: '{item.text!r}' has a control character; delete it"
+            )
         if "](" in item.text:
             problems.append(
                 f"{entry.path}:{item.line}: '{item.text}' looks like Rasa entity markup "

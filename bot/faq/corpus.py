@@ -10,6 +10,7 @@ from typing import Any, List
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.reader import ReaderError
 
 DEFAULT_CORPUS = Path("faq_corpus")
 ENTRY_FIELDS = ("id", "title", "question", "answer", "examples", "tests")
@@ -94,6 +95,13 @@ def load_file(path: Path) -> CorpusFile:
         return result
     except UnicodeDecodeError:
         result.problems.append(f"{path}:1: not UTF-8 text; save the file as UTF-8")
+        return result
+    except ReaderError as error:  # a control character YAML does not allow
+        text = path.read_text(encoding="utf-8", errors="replace")
+        line = text[: max(0, error.position)].count("\n") + 1
+        result.problems.append(
+            f"{path}:{line}: control character {error.character!r} is not allowed; delete it"
+        )
         return result
     if not isinstance(data, CommentedMap):
         result.problems.append(f"{path}:1: expected 'category:' and 'entries:' at the top")

@@ -16,10 +16,17 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.faq.corpus import load_corpus, normalized_question
 from bot.insights import insights_of
-from bot.nlu.ranking import label_ranking
 from bot.store import Store
 from bot.web.chat import run_turn
-from bot.web.common import ApiError, AppState, clean_text, read_json, require_role, state_of
+from bot.web.common import (
+    ApiError,
+    AppState,
+    clean_text,
+    labelled_ranking,
+    read_json,
+    require_role,
+    state_of,
+)
 from bot.web.labels import all_labels
 from bot.web.upstream import UpstreamError
 
@@ -63,11 +70,14 @@ def understanding(parse: Dict[str, Any], titles: Dict[str, Any]) -> Dict[str, An
         }
         for item in (selector.get("ranking") or [])[:10]
     ]
-    ranking = label_ranking(parse)
+    ranking = labelled_ranking(parse)
     predicted, confidence = ranking[0] if ranking else (None, 0.0)
+    if (parse.get("intent") or {}).get("name") == "nlu_fallback":
+        predicted = "nlu_fallback"
     return {
         "predicted": predicted,
         "predicted_title": getattr(titles.get(predicted), "title", predicted),
+        "fallback": predicted == "nlu_fallback",
         "confidence": round(float(confidence), 4),
         "intent_ranking": [
             {"name": i.get("name"), "confidence": round(float(i.get("confidence") or 0.0), 4)}
@@ -161,7 +171,7 @@ async def batch(request: Request) -> dict:
             "predicted": seen["predicted"],
             "title": seen["predicted_title"],
             "confidence": seen["confidence"],
-            "fallback": seen["predicted"] == "nlu_fallback",
+            "fallback": seen["fallback"],
             "runner_up": runner_up,
         }
 

@@ -104,7 +104,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         origin = request.headers.get("origin")
         if request.method not in ("GET", "HEAD", "OPTIONS") and origin and origin != "null":
             if urlsplit(origin).netloc != request.headers.get("host"):
-                return JSONResponse({"error": "別のサイトからの送信は受け付けていません。"}, 403)
+                response = JSONResponse(
+                    {"error": "別のサイトからの送信は受け付けていません。"}, 403
+                )
+                response.headers.update(SECURITY_HEADERS)
+                return response
         response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.identity import mint_token
-from bot.nlu.ranking import label_ranking
 from bot.store import TurnRecord
 from bot.web.common import (
     ApiError,
     AppState,
     clean_text,
     current_session,
+    labelled_ranking,
     optional_string,
     read_json,
     state_of,
@@ -27,6 +27,7 @@ from bot.web.upstream import UpstreamError, replies_of
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+PLEASE_TYPE_A_QUESTION = "ご質問を文章で入力してください。"
 
 
 @dataclass
@@ -63,7 +64,9 @@ async def run_turn(state: AppState, sender: str, text: str, customer: Optional[s
         log.warning("chat turn failed: %s", sent)
         return TurnResult(apology(state), parse, degraded=part)
     replies = replies_of(sent)
-    if not replies:  # Rasa answered with silence: the action server is down or failed
+    if not replies and text.startswith("/"):  # a typed Rasa command (/restart ...): no answer
+        return TurnResult([{"text": PLEASE_TYPE_A_QUESTION, "buttons": []}], parse)
+    if not replies:  # Rasa answered a question with silence: the action server is down or failed
         return TurnResult(apology(state), parse, degraded="actions")
     return TurnResult(replies, parse)
 
@@ -71,7 +74,7 @@ async def run_turn(state: AppState, sender: str, text: str, customer: Optional[s
 def record_of(session: WebSession, text: str, result: TurnResult) -> TurnRecord:
     parse = result.parse or {}
     intent = (parse.get("intent") or {}).get("name")
-    ranking = label_ranking(parse) if parse else []
+    ranking = labelled_ranking(parse) if parse else []
     label, confidence = ranking[0] if ranking else (intent, None)
     faq_id = label.split("/", 1)[1] if label and label.startswith("faq/") else None
     account = session.account

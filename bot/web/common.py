@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from fastapi import Request
 
+from bot.nlu.ranking import label_ranking
 from bot.store import Journal
 from bot.web.sessions import COOKIE, SessionStore, SlidingWindow, WebSession
 from bot.web.settings import Settings
@@ -67,7 +68,7 @@ async def read_json(request: Request) -> Dict[str, Any]:
         raise ApiError(413, "送信されたデータが大きすぎます。")
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError(
             400, "リクエストの JSON を読み取れませんでした。形式をご確認ください。"
         ) from None
@@ -95,9 +96,23 @@ def clean_text(value: Any, field: str = "text", limit: int = MAX_TEXT_CHARS) -> 
 
 
 def optional_string(data: Dict[str, Any], key: str, limit: int = 100) -> Optional[str]:
+    """An optional short text, cleaned like a question (None when absent)."""
     value = data.get(key)
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > limit:
         raise ApiError(422, f"{key} には{limit}文字以内の文字列を指定してください。")
-    return value
+    return clean_text(value, key, limit)
+
+
+def labelled_ranking(parse: Dict[str, Any]) -> List[Tuple[str, float]]:
+    """label_ranking with FAQ entries named as labels (faq/<id>), like the judgements."""
+    selector = (parse.get("response_selector") or {}).get("faq") or {}
+    faq_ids = {
+        str(c.get("intent_response_key") or "").split("/", 1)[-1]
+        for c in selector.get("ranking") or []
+    }
+    return [
+        (f"faq/{name}" if name in faq_ids else name, confidence)
+        for name, confidence in label_ranking(parse)
+    ]

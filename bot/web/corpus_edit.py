@@ -13,6 +13,7 @@ import re
 import shutil
 import tempfile
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -114,10 +115,20 @@ def find_entry(paths: Paths, faq_id: str) -> Optional[Dict[str, Any]]:
     return None
 
 
+def _printable(text: str, keep_newlines: bool = False) -> str:
+    """Without control characters (they break YAML and training data); tabs become spaces."""
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise EditRejected(["読み取れない文字(不正な文字コード)が含まれています"])
+    kept = "\n" if keep_newlines else ""
+    return "".join(
+        ch if ch in kept else " " if unicodedata.category(ch) == "Cc" else ch for ch in text
+    )
+
+
 def _texts(value: Any, name: str) -> List[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise EditRejected([f"{name} は文字列のリストで指定してください"])
-    return [" ".join(v.split()) for v in value if v.strip()]
+    return [" ".join(_printable(v).split()) for v in value if _printable(v).strip()]
 
 
 def _fields(data: Dict[str, Any]) -> Dict[str, Any]:
@@ -126,7 +137,10 @@ def _fields(data: Dict[str, Any]) -> Dict[str, Any]:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
             raise EditRejected([f"{key} を入力してください"])
-        out[key] = value.strip().replace("\r\n", "\n")
+        text = _printable(value.replace("\r\n", "\n"), keep_newlines=key == "answer").strip()
+        if not text:
+            raise EditRejected([f"{key} を入力してください"])
+        out[key] = text
     out["examples"] = _texts(data.get("examples", []), "examples")
     out["tests"] = _texts(data.get("tests", []), "tests")
     return out
@@ -138,8 +152,26 @@ def _set_entry(node: CommentedMap, fields: Dict[str, Any]) -> None:
     answer = fields["answer"]
     node["answer"] = LiteralScalarString(answer) if "\n" in answer else answer
     for key in ("examples", "tests"):
-        seq = CommentedSeq(fields[key])
-        node[key] = seq
+        _replace_items(node, key, fields[key])
+
+
+def _replace_items(node: CommentedMap, key: str, values: List[str]) -> None:
+    """Puts `values` into the list in place, so its comments and the blank line after it stay."""
+    seq = node.get(key)
+    if not isinstance(seq, CommentedSeq):
+        node[key] = CommentedSeq(values)
+        return
+    if list(seq) == values:
+        return
+    trailing = seq.ca.items.pop(len(seq) - 1, None) if len(seq) else None
+    del seq[len(values) :]
+    for index, value in enumerate(values):
+        if index < len(seq):
+            seq[index] = value
+        else:
+            seq.append(value)
+    if trailing is not None and values:
+        seq.ca.items[len(values) - 1] = trailing
 
 
 def _set_catalog_question(

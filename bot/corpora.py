@@ -1,0 +1,62 @@
+"""Where a corpus's training data and models live.
+
+The shop's own `faq_corpus/` builds into `data/nlu/faq.yml` and trains into `models/`, as always.
+Any other corpus folder (an imported FAQ export, say) gets a workspace of its own, so it never
+overwrites the shop's generated files: `var/corpora/<name>/data/` (its faq.yml beside copies of
+the shop's named intents, rules and stories) and `models/<name>/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+SHOP_CORPUS = Path("faq_corpus")
+SHARED_DATA = ("nlu/intents.yml", "nlu/regex.yml", "nlu/contracts.yml", "rules", "stories")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    corpus: Path
+    data: Path  # training data folder (rasa train --data)
+    models: Path
+    shop: bool
+
+    @property
+    def faq_data(self) -> Path:
+        return self.data / "nlu" / "faq.yml"
+
+
+def is_shop(corpus: Path) -> bool:
+    return Path(corpus).resolve() == SHOP_CORPUS.resolve()
+
+
+def slug(corpus: Path) -> str:
+    resolved = Path(corpus).resolve()
+    name = re.sub(r"[^a-z0-9_-]+", "-", resolved.name.lower()).strip("-") or "corpus"
+    return f"{name}-{hashlib.sha1(str(resolved).encode()).hexdigest()[:6]}"
+
+
+def workspace(corpus: Path) -> Workspace:
+    if is_shop(corpus):
+        return Workspace(Path(corpus), Path("data"), Path("models"), True)
+    name = slug(corpus)
+    return Workspace(
+        Path(corpus), Path("var/corpora") / name / "data", Path("models") / name, False
+    )
+
+
+def prepare(space: Workspace) -> None:
+    """Copies the shop's named intents, rules and stories into a corpus's own data folder."""
+    if space.shop:
+        return
+    for item in SHARED_DATA:
+        source, target = Path("data") / item, space.data / item
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        elif source.exists():
+            shutil.copy2(source, target)
