@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -35,6 +36,7 @@ TURNS = (
     "支払期限日はいつ?",
     "領収書は発行できますか",
 )
+TURNS_PER_CONVERSATION = 8
 EDIT_ENTRY, EDIT_QUESTION = "cancellation_method", "解約方法を教えてください。"
 
 
@@ -99,21 +101,29 @@ async def load(url: str, sessions: int, seconds: float, stop: asyncio.Event | No
     errors: List[str] = []
     deadline = time.monotonic() + seconds
 
+    def running() -> bool:
+        return time.monotonic() < deadline and not (stop and stop.is_set())
+
     async def customer(i: int) -> None:
-        limits = httpx.Limits(max_connections=2)
-        async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-            await login(client, CUSTOMERS[i % len(CUSTOMERS)])
-            n = i
-            while time.monotonic() < deadline and not (stop and stop.is_set()):
-                started = time.monotonic()
-                try:
-                    response = await client.post("/api/chat", json={"text": TURNS[n % len(TURNS)]})
-                    if response.status_code != 200:
-                        errors.append(str(response.status_code))
-                except httpx.HTTPError as error:
-                    errors.append(type(error).__name__)
-                latencies.append(time.monotonic() - started)
-                n += 1
+        n = i
+        while running():  # one conversation of TURNS_PER_CONVERSATION turns after another
+            limits = httpx.Limits(max_connections=2)
+            async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
+                await login(client, CUSTOMERS[n % len(CUSTOMERS)])
+                for _ in range(TURNS_PER_CONVERSATION):
+                    if not running():
+                        break
+                    started = time.monotonic()
+                    try:
+                        response = await client.post(
+                            "/api/chat", json={"text": TURNS[n % len(TURNS)]}
+                        )
+                        if response.status_code != 200:
+                            errors.append(str(response.status_code))
+                    except httpx.HTTPError as error:
+                        errors.append(type(error).__name__)
+                    latencies.append(time.monotonic() - started)
+                    n += 1
 
     started = time.monotonic()
     await asyncio.gather(*(customer(i) for i in range(sessions)))
@@ -176,6 +186,8 @@ async def measure_stack(url: str, rasa_url: str, token: str, texts: List[str]) -
         result[f"turn_p95_ms_at_{sessions}"] = ms(latencies, 0.95)
         result[f"turns_per_s_at_{sessions}"] = round(len(latencies) / elapsed, 1)
         result[f"errors_at_{sessions}"] = len(errors)
+        if errors:
+            result[f"error_kinds_at_{sessions}"] = dict(Counter(errors))
         result[f"turns_at_{sessions}"] = len(latencies)
     # A model swap under load: 10 customers chat while the content editor's retrain goes live.
     stop = asyncio.Event()
@@ -186,6 +198,8 @@ async def measure_stack(url: str, rasa_url: str, token: str, texts: List[str]) -
     latencies, errors, _ = await background
     result["swap_requests"] = len(latencies)
     result["swap_failed_requests"] = len(errors)
+    if errors:
+        result["swap_error_kinds"] = dict(Counter(errors))
     return result
 
 
@@ -233,7 +247,8 @@ def bench(root: Path, reports: Path, train: bool = True) -> int:
 
     texts = [text for text, _ in held_out_questions(root / "faq_corpus")]
     agent = Agent.load(str(model))
-    _, seconds = asyncio.run(parse_all(agent, texts))
+    _, milliseconds = asyncio.run(parse_all(agent, texts))
+    seconds = [value / 1000 for value in milliseconds]
     result.update(
         parse_p50_ms=ms(seconds, 0.5), parse_p95_ms=ms(seconds, 0.95),
         parse_p99_ms=ms(seconds, 0.99), parse_questions=len(texts),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -53,16 +52,11 @@ def apology(state: AppState) -> List[dict]:
 async def run_turn(state: AppState, sender: str, text: str, customer: Optional[str]) -> TurnResult:
     """Sends `text` to Rasa as `sender` (signed as `customer` when given), parses it alongside."""
     metadata = {"token": mint_token(customer)} if customer else {}
-    sent, parsed = await asyncio.gather(
-        state.upstream.send(sender, text, metadata),
-        state.upstream.parse(text),
-        return_exceptions=True,
-    )
-    parse = parsed if isinstance(parsed, dict) else None
-    if isinstance(sent, BaseException):
-        part = sent.part if isinstance(sent, UpstreamError) else "rasa"
-        log.warning("chat turn failed: %s", sent)
-        return TurnResult(apology(state), parse, degraded=part)
+    try:
+        sent, parse = await state.upstream.send(sender, text, metadata)
+    except UpstreamError as error:
+        log.warning("chat turn failed: %s", error)
+        return TurnResult(apology(state), None, degraded=error.part)
     replies = replies_of(sent)
     if not replies and text.startswith("/"):  # a typed Rasa command (/restart ...): no answer
         return TurnResult([{"text": PLEASE_TYPE_A_QUESTION, "buttons": []}], parse)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
+
+SWAP_TIMEOUT_S = 180.0
 
 
 class UpstreamError(RuntimeError):
@@ -24,6 +26,7 @@ class Upstream:
         self._token = token
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
         self._client = httpx.AsyncClient(timeout=timeout, limits=limits, trust_env=False)
+        self.swapping = False  # set by the trainer while Rasa loads a new model
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -42,18 +45,24 @@ class Upstream:
             raise UpstreamError(part, f"HTTP {response.status_code}")
         return response
 
-    async def send(self, sender: str, text: str, metadata: Dict[str, Any]) -> List[dict]:
-        """One customer turn through Rasa's REST channel: the bot's messages."""
+    async def send(
+        self, sender: str, text: str, metadata: Dict[str, Any]
+    ) -> Tuple[List[dict], Optional[Dict[str, Any]]]:
+        """One customer turn through the web channel (bot/channel.py): messages and parse."""
+        # While a new model is loading Rasa answers late, not never: wait longer then.
+        timeout = SWAP_TIMEOUT_S if self.swapping else None
         response = await self._call(
             "rasa",
             "POST",
-            f"{self.rasa_url}/webhooks/rest/webhook",
+            f"{self.rasa_url}/webhooks/web/webhook",
             json={"sender": sender, "message": text, "metadata": metadata},
+            **({"timeout": timeout} if timeout else {}),
         )
         body = response.json()
-        if not isinstance(body, list):
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             raise UpstreamError("rasa", "unexpected reply")
-        return body
+        parse = body.get("parse")
+        return body["messages"], parse if isinstance(parse, dict) else None
 
     async def parse(self, text: str) -> Dict[str, Any]:
         """How the model understands `text` (intents, FAQ ranking, entities)."""
@@ -86,14 +95,18 @@ class Upstream:
 
     async def replace_model(self, model_path: str, timeout: float = 300.0) -> None:
         """Loads `model_path` into the running Rasa server (it answers with the old until then)."""
-        await self._call(
-            "rasa",
-            "PUT",
-            f"{self.rasa_url}/model",
-            params=self._api(),
-            json={"model_file": model_path},
-            timeout=timeout,
-        )
+        self.swapping = True
+        try:
+            await self._call(
+                "rasa",
+                "PUT",
+                f"{self.rasa_url}/model",
+                params=self._api(),
+                json={"model_file": model_path},
+                timeout=timeout,
+            )
+        finally:
+            self.swapping = False
 
     async def health(self) -> Dict[str, Dict[str, Any]]:
         """Rasa and the action server, each {"ok": bool, ...}; asked at the same time."""

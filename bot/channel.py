@@ -1,0 +1,64 @@
+"""Rasa input channel for the web app: one NLU run per turn, and the parse comes back with it.
+
+Like Rasa's REST channel (`/webhooks/rest/webhook`), but at `/webhooks/web/webhook`: it parses
+the message once, hands that parse to the dialogue (Rasa skips its own NLU run when a message
+carries parse data) and answers `{"messages": [...], "parse": {...}}`, so the web app logs how
+the bot understood the turn without asking Rasa a second time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+log = logging.getLogger(__name__)
+
+
+class WebInput(RestInput):
+    """`credentials.yml`: `bot.channel.WebInput:` (no settings)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "web"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("web_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            sender_id = await self._extract_sender(request)
+            text = self._extract_message(request)
+            metadata = self.get_metadata(request)
+            parse: Optional[Dict[str, Any]] = None
+            processor = getattr(request.app.ctx.agent, "processor", None)
+            if processor is not None and isinstance(text, str):
+                parse = await processor.parse_message(
+                    UserMessage(text, sender_id=sender_id, metadata=metadata)
+                )
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender_id,
+                        input_channel=self.name(),
+                        metadata=metadata,
+                        parse_data=parse,
+                    )
+                )
+            except Exception:  # what was said before the failure still goes out, like rest
+                log.exception("web channel: the turn of %s failed", sender_id)
+            return response.json({"messages": collector.messages, "parse": parse})
+
+        return hook
