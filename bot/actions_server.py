@@ -35,9 +35,15 @@ def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) 
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+# Servers keep idle connections open longer than their clients do (aiohttp 15 s, httpx 5 s), so
+# a client never reuses a connection the server is closing at that moment ("Cannot write to
+# closing transport" under load). Sanic (Rasa, rasa-sdk) reads SANIC_* from the environment.
+KEEP_ALIVE = {"SANIC_KEEP_ALIVE_TIMEOUT": "75"}
+
+
 def start_action_server(port: int, quiet: bool = True) -> subprocess.Popen:
     """Starts `python -m rasa_sdk --actions actions` bound to 127.0.0.1."""
-    env = dict(os.environ, SANIC_HOST="127.0.0.1", RASA_TELEMETRY_ENABLED="false")
+    env = dict(os.environ, SANIC_HOST="127.0.0.1", RASA_TELEMETRY_ENABLED="false", **KEEP_ALIVE)
     output = subprocess.DEVNULL if quiet else None
     return subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],

@@ -99,6 +99,12 @@ METHODS: Dict[str, Method] = {
             config="selector.yml",
         ),
         Method(
+            "selector_tuned",
+            "rasa",
+            "ResponseSelector alone, learning rate 0.01 and batches of 16-64",
+            config="selector_tuned.yml",
+        ),
+        Method(
             "fusion",
             "rasa",
             "the shop's pipeline: ResponseSelector + FaqBm25Ranker (answers, weight 0.5)",
@@ -114,15 +120,21 @@ METHODS: Dict[str, Method] = {
         Method(
             "fusion_few",
             "rasa",
-            "few-example candidate: Sudachi split mode A, FaqBm25Ranker weight 0.9 beta 0.5, "
+            "few-example candidate: Sudachi split mode A, FaqBm25Ranker weight 0.9 beta 1.0, "
             "DIET/ResponseSelector 50 epochs",
             config="fusion_few.yml",
+        ),
+        Method(
+            "fusion_few_beta05",
+            "rasa",
+            "fusion_few with beta 0.5",
+            config="fusion_few_beta05.yml",
         ),
     )
 }
 DEFAULT_METHODS = (
-    "bm25,bm25_a,bm25_answers,bm25_answers_b,bm25_answers_a,selector,selector_answers,fusion,"
-    "fusion_few"
+    "bm25,bm25_a,bm25_answers,bm25_answers_b,bm25_answers_a,selector,selector_answers,"
+    "selector_tuned,fusion,fusion_few_beta05,fusion_few"
 )
 
 
@@ -519,12 +531,19 @@ def render_markdown(report: Dict[str, Any]) -> str:
             "",
             "Fusion sweep (offline replay of FaqBm25Ranker: the stored top-10 rankings of a "
             "trained selector fused with BM25 (question + answer) scores by "
-            "bot.nlu.bm25_ranker.fuse; parameters chosen on this same set are optimistic):",
+            "bot.nlu.bm25_ranker.fuse; beta 1.0 and each selector's best row shown, all rows in "
+            "retrieval.json; parameters chosen on this same set are optimistic):",
             "",
             "| selector | BM25 split mode | weight | beta | Hit@1 | Hit@5 | MRR |",
             "|---|---|---:|---:|---:|---:|---:|",
         ]
-        for row in report["fusion_sweep"]:
+        sweep = report["fusion_sweep"]
+        best = {}
+        for row in sweep:
+            if row["mrr"] > best.get(row["selector"], {"mrr": -1.0})["mrr"]:
+                best[row["selector"]] = row
+        shown = [r for r in sweep if r["beta"] == 1.0 or r in best.values()]
+        for row in shown:
             lines.append(
                 f"| {row['selector']} | {row['split_mode']} | {row['weight']} | {row['beta']} | {row['hit1']:.3f} | "
                 f"{row['hit5']:.3f} | "
@@ -788,7 +807,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     report: Dict[str, Any] = {"set": set_shape(faq, queries), "methods": rows}
     report["fusion_sweep"] = [
         row
-        for name in ("selector", "selector_answers")
+        for name in ("selector", "selector_answers", "selector_tuned")
         if name in results
         for row in fusion_sweep(corpus, queries, name, results[name])
     ]

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 from typing import List
 
-from bot.actions_server import start_action_server, stop, wait_for
+from bot.actions_server import KEEP_ALIVE, start_action_server, stop, wait_for
+from bot.corpora import workspace
 from bot.models import latest_model
 from bot.profile import write_endpoints
 
@@ -38,7 +39,7 @@ def web_command(host: str, port: int) -> List[str]:
     return [
         sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory",
         "--host", host, "--port", str(port), "--no-server-header", "--log-level", "warning",
-        "--ws", "none",
+        "--ws", "none", "--timeout-keep-alive", "75",
     ]  # fmt: skip
 
 
@@ -53,12 +54,13 @@ def serve(
     from bot.identity import token_secret
     from bot.store import ensure_seeded, make_engine
 
-    model = latest_model()
+    models = workspace(Path(os.environ.get("FAQ_CORPUS", "faq_corpus"))).models
+    model = latest_model(models)
     token_secret()  # made up now if unset (development), so the children share it
     Path("var").mkdir(exist_ok=True)  # embedded SQLite files: the store and Rasa's trackers
     ensure_seeded(make_engine())  # the embedded SQLite store is created and seeded on first run
     rasa_token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(32)
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", **KEEP_ALIVE)
     web_env = dict(
         env,
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
@@ -71,7 +73,7 @@ def serve(
         "action server": lambda: start_action_server(actions_port, quiet=False),
         # the newest model: after a retrain from the content editor, that is the swapped-in one
         "Rasa server": lambda: subprocess.Popen(
-            rasa_command(rasa_port, endpoints, latest_model(), rasa_token), env=env
+            rasa_command(rasa_port, endpoints, latest_model(models), rasa_token), env=env
         ),
         "web app": lambda: subprocess.Popen(web_command(host, web_port), env=web_env),
     }

@@ -14,6 +14,7 @@ from typing import Any, Deque, Dict, List, Optional
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from bot.corpora import workspace
 from bot.faq.check import FAQ_ID
 from bot.web.agent import understanding
 from bot.web.common import ApiError, read_json, require_role, state_of
@@ -99,7 +100,7 @@ class Trainer:
 
     async def _mode(self) -> str:
         """ "finetune" when the FAQ labels are those of the loaded model, else "full"."""
-        models = self.settings.project_dir / "models"
+        models = self.settings.project_dir / workspace(self.settings.corpus).models
         if not any(models.glob("*.tar.gz")):
             return "full"
         try:
