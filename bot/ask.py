@@ -75,6 +75,9 @@ def load_agent(model_path: str, action_url: str) -> Any:
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot.rasa_speedups import install
+
+    install()
     return Agent.load(model_path, action_endpoint=EndpointConfig(url=action_url))
 
 

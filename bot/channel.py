@@ -17,7 +17,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.rasa_speedups import install
+
 log = logging.getLogger(__name__)
+install()  # the Rasa server imports this channel at start-up
 
 
 class WebInput(RestInput):
