@@ -262,7 +262,7 @@ def bench(root: Path, reports: Path, train: bool = True) -> int:
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
     env = dict(
         os.environ, RASA_TELEMETRY_ENABLED="false", RASA_AUTH_TOKEN=token,
-        CHAT_RATE_LIMIT="100000/60", DATABASE_URL=f"sqlite:///{work / 'store.sqlite3'}",
+        CHAT_RATE_LIMIT="100000/60", CLIENT_RATE_LIMIT="1000000/60", DATABASE_URL=f"sqlite:///{work / 'store.sqlite3'}",
     )  # fmt: skip
     log = (work / "serve.log").open("w")
     server = subprocess.Popen(

@@ -80,6 +80,23 @@ def cmd_faq_import(args: argparse.Namespace) -> int:
     return run_import(args.file, args.into, args.dry_run, sys.stdout, sys.stderr, contacts)
 
 
+FEW_EXAMPLES = 3  # median examples per entry below which a corpus counts as "one question each"
+
+
+def default_config(corpus: Path) -> Path:
+    """config.yml, or config_few_examples.yml for another corpus with few examples per entry."""
+    from statistics import median
+
+    from bot.corpora import is_shop
+    from bot.faq.corpus import load_corpus
+
+    if is_shop(corpus):
+        return Path("config.yml")
+    counts = [len(e.examples) for f in load_corpus(corpus) for e in f.entries]
+    few = not counts or median(counts) < FEW_EXAMPLES
+    return Path("config_few_examples.yml" if few else "config.yml")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from bot.corpora import prepare, workspace
     from bot.models import train_model
@@ -101,8 +118,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         except NoModelError as error:
             print(error, file=sys.stderr)
             return 1
+    config = args.config or default_config(args.corpus)
+    print(f"config: {config}")
     model = train_model(
-        config=args.config,
+        config=config,
         data=space.data,
         out=out,
         force=args.force,
@@ -222,7 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_faq_import)
 
     train = sub.add_parser("train", help="train a model into models/")
-    train.add_argument("--config", type=Path, default=Path("config.yml"))
+    train.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="default: config.yml, or config_few_examples.yml for a corpus with few examples",
+    )
     train.add_argument(
         "--out", type=Path, default=None, help="default: models/ (models/<name>/ for --corpus)"
     )

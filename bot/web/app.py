@@ -54,6 +54,7 @@ def _session_stores(settings: Settings):
             SessionStore(settings.session_idle_s),
             SlidingWindow(*settings.chat_rate),
             SlidingWindow(*settings.login_failures),
+            SlidingWindow(*settings.client_rate),
         )
     import redis
 
@@ -62,6 +63,7 @@ def _session_stores(settings: Settings):
         RedisSessionStore(client, settings.session_idle_s),
         RedisWindow(client, *settings.chat_rate, prefix="faqbot:chat:"),
         RedisWindow(client, *settings.login_failures, prefix="faqbot:login:"),
+        RedisWindow(client, *settings.client_rate, prefix="faqbot:client:"),
     )
 
 
@@ -78,13 +80,14 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         upstream = Upstream(
             settings.rasa_url, settings.actions_url, settings.rasa_token, settings.rasa_timeout_s
         )
-        sessions, chat_limit, login_limit = _session_stores(settings)
+        sessions, chat_limit, login_limit, client_limit = _session_stores(settings)
         app.state.bot = AppState(
             settings=settings,
             sessions=sessions,
             journal=Journal(engine),
             upstream=upstream,
             chat_limit=chat_limit,
+            client_limit=client_limit,
             login_limit=login_limit,
             contact_line=_contact_line(settings.project_dir),
         )

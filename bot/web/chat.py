@@ -126,11 +126,11 @@ async def chat(request: Request, response: Response) -> dict:
     data = await read_json(request)
     text = clean_text(data.get("text"))
     shown = optional_string(data, "display") or text  # a button shows its title, sends its payload
+    client = request.client.host if request.client else "?"
     session = current_session(request)
-    if session is None:
-        session = state.sessions.create()
-        set_cookie(state, response, session)
-    wait = state.chat_limit.blocked_for(session.id)
+    wait = state.client_limit.blocked_for(client)
+    if not wait and session is not None:
+        wait = state.chat_limit.blocked_for(session.id)
     if wait:
         raise ApiError(
             429,
@@ -138,6 +138,10 @@ async def chat(request: Request, response: Response) -> dict:
             f"{int(wait) + 1}秒ほどで再びご利用いただけます。",
             {"Retry-After": str(int(wait) + 1)},
         )
+    if session is None:
+        session = state.sessions.create()
+        set_cookie(state, response, session)
+    state.client_limit.hit(client)
     state.chat_limit.hit(session.id)
     account = session.account
     customer = account.username if account and account.role == "customer" else None

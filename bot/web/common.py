@@ -36,6 +36,7 @@ class AppState:
     journal: Journal
     upstream: Upstream
     chat_limit: SlidingWindow
+    client_limit: SlidingWindow
     login_limit: SlidingWindow
     contact_line: str  # the contact center's name, number and hours, for apologies
 

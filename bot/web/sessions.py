@@ -14,6 +14,7 @@ from typing import Deque, Dict, List, Optional
 from bot.store.views import Account
 
 COOKIE = "faqbot_session"
+MAX_SESSIONS = 100_000  # in memory; the oldest idle ones go first beyond that
 MAX_HISTORY = 200  # bubbles kept for a reload
 
 
@@ -95,6 +96,10 @@ class SessionStore:
             self._sessions[session.id] = session
             if len(self._sessions) % 1000 == 0:
                 self._expire()
+            if len(self._sessions) > MAX_SESSIONS:
+                oldest = sorted(self._sessions.values(), key=lambda s: s.last_seen)
+                for stale in oldest[: len(self._sessions) - MAX_SESSIONS]:
+                    del self._sessions[stale.id]
         return session
 
     def save(self, session: WebSession) -> None:

@@ -29,6 +29,7 @@ class Settings:
     redis_url: Optional[str] = None  # sessions and rate limits shared by several web apps
     secure_cookies: bool = False  # Secure flag on the session cookie (production: HTTPS)
     chat_rate: tuple[int, float] = (20, 60.0)  # turns per session
+    client_rate: tuple[int, float] = (300, 60.0)  # turns per client address (cookie droppers)
     login_failures: tuple[int, float] = (5, 600.0)  # failures per username and per client
     session_idle_s: float = 8 * 3600
     rasa_timeout_s: float = 30.0  # a model swap blocks Rasa for some seconds: wait, do not fail
@@ -51,6 +52,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             secure_cookies=env.get("BOT_ENV") == "production",
             chat_rate=_rate(env.get("CHAT_RATE_LIMIT", ""), cls.chat_rate),
+            client_rate=_rate(env.get("CLIENT_RATE_LIMIT", ""), cls.client_rate),
             login_failures=_rate(env.get("LOGIN_FAILURE_LIMIT", ""), cls.login_failures),
             train_command=train,
         )

@@ -374,6 +374,16 @@ def test_the_fourth_message_in_the_window_is_429_with_retry_after(stack):
         ask(client, FAQ_QUESTION)
 
 
+def test_a_client_dropping_its_cookie_is_still_limited_by_address(stack):
+    with app_client(stack, client_rate=(3, 60)) as client:
+        for _ in range(3):
+            ask(client, FAQ_QUESTION)
+            client.cookies.clear()  # a new session every time
+        response = client.post("/api/chat", json={"text": FAQ_QUESTION})
+        assert "お待ちください" in japanese_error(response, 429)
+        assert "faqbot_session" not in response.cookies  # no session left behind for it
+
+
 def test_when_rasa_is_down_the_chat_apologises_with_the_contact_center(stack):
     dead = f"http://127.0.0.1:{free_port()}"
     with app_client(stack, rasa_url=dead, actions_url=dead, rasa_timeout_s=5) as client:
