@@ -14,8 +14,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 SHOP_CORPUS = Path("faq_corpus")
 SHARED_DATA = ("nlu/intents.yml", "nlu/regex.yml", "nlu/contracts.yml", "rules", "stories")
+# Written for the shop's scope ("questions this shop does not answer"); another FAQ has another
+# scope, so its workspace leaves these examples out (fallback and "did you mean" still apply).
+SHOP_ONLY_INTENTS = ("out_of_scope",)
 
 
 @dataclass(frozen=True)
@@ -58,5 +63,15 @@ def prepare(space: Workspace) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
             shutil.copytree(source, target, dirs_exist_ok=True)
+        elif source.name == "intents.yml":
+            target.write_text(_without_shop_only(source), encoding="utf-8")
         elif source.exists():
             shutil.copy2(source, target)
+
+
+def _without_shop_only(path: Path) -> str:
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    document["nlu"] = [
+        item for item in document.get("nlu") or [] if item.get("intent") not in SHOP_ONLY_INTENTS
+    ]
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)

@@ -38,7 +38,8 @@ def test_another_corpus_gets_a_workspace_of_its_own(tmp_path):
         prepare(space)
         built = space.faq_data.read_text(encoding="utf-8")
         assert "faq/opening_hours" in built and "営業時間は?" in built
-        assert (space.data / "nlu" / "intents.yml").exists()
+        intents = (space.data / "nlu" / "intents.yml").read_text(encoding="utf-8")
+        assert "intent: greet" in intents and "out_of_scope" not in intents
         assert (space.data / "rules").is_dir() and (space.data / "stories").is_dir()
         assert (ROOT / "data/nlu/faq.yml").read_bytes() == shop_before
     finally:
