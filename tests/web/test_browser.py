@@ -97,12 +97,16 @@ def test_empty_and_overlong_input_get_a_japanese_error(stack, page):
     assert page.locator(".bubble.user").count() == 0
 
 
-def test_customer_logs_in_and_gets_their_own_order_status(stack, page):
-    page.goto(stack.url + "/")
+def log_in_on_the_chat_page(page, url: str, username: str, password: str) -> None:
+    page.goto(url + "/")
     page.click("#login-toggle")
-    page.fill("#login-username", "yamada")
-    page.fill("#login-password", "wrong-password")
+    page.fill("#login-username", username)
+    page.fill("#login-password", password)
     page.click("#login-submit")
+
+
+def test_customer_logs_in_and_gets_their_own_order_status(stack, page):
+    log_in_on_the_chat_page(page, stack.url, "yamada", "wrong-password")
     expect(page.locator("#login-error")).to_have_text(
         "ユーザー名またはパスワードが正しくありません。"
     )
@@ -192,11 +196,7 @@ def test_agent_inspects_a_parse_and_judges_it(stack, page):
 
 
 def test_a_customer_cannot_open_the_staff_pages(stack, page):
-    page.goto(stack.url + "/")
-    page.click("#login-toggle")
-    page.fill("#login-username", "sato")
-    page.fill("#login-password", "sato-demo")
-    page.click("#login-submit")
+    log_in_on_the_chat_page(page, stack.url, "sato", "sato-demo")
     expect(page.locator("#user-name")).to_be_visible()
     for path in ("/agent", "/content"):
         response = page.goto(stack.url + path)
