@@ -24,10 +24,10 @@ from typing import Any, Dict, List
 import httpx
 
 from bot.actions_server import free_port, wait_for
+from bot.corpora import copy_project
 from bot.evaluate import held_out_questions, parse_all, percentile
 from bot.models import latest_model
 
-PROJECT_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml", "faq_catalog.yml")
 CUSTOMERS = ("yamada", "sato", "ito", "suzuki", "takahashi", "kobayashi", "watanabe", "nakamura")
 # A customer's turn: half FAQ questions, half questions answered from the store.
 TURNS = (
@@ -67,15 +67,7 @@ def children(pid: int) -> Dict[str, int]:
 def scratch_project(root: Path, into: Path) -> Path:
     if into.exists():
         shutil.rmtree(into)
-    into.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        shutil.copy2(root / name, into / name)
-    for name in ("data", "faq_corpus"):
-        shutil.copytree(root / name, into / name)
-    (into / "models").mkdir()
-    model = latest_model(root / "models")
-    shutil.copy2(model, into / "models" / model.name)
-    return into
+    return copy_project(root, into, latest_model(root / "models"))
 
 
 def timed_train(project: Path, cache: Path, out: str, force: bool) -> float:

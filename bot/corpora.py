@@ -75,3 +75,20 @@ def _without_shop_only(path: Path) -> str:
         item for item in document.get("nlu") or [] if item.get("intent") not in SHOP_ONLY_INTENTS
     ]
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+
+
+PROJECT_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml", "faq_catalog.yml")
+PROJECT_DIRS = ("data", "faq_corpus")
+
+
+def copy_project(root: Path, into: Path, model: Path) -> Path:
+    """A scratch copy of the project at `root` with `model`, for runs that edit and retrain
+    (the benchmark, the web tests) without touching the repository. `into` may exist, empty."""
+    into.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(root / name, into / name)
+    for name in PROJECT_DIRS:
+        shutil.copytree(root / name, into / name)
+    (into / "models").mkdir()
+    shutil.copy2(model, into / "models" / model.name)
+    return into

@@ -8,7 +8,7 @@ from typing import Dict, List
 
 import yaml
 
-from bot.faq.corpus import load_corpus
+from bot.faq.titles import faq_titles
 
 HIDDEN_INTENTS = {"faq", "nlu_fallback"}
 
@@ -21,9 +21,8 @@ class Label:
 
 def faq_labels(corpus_dir: Path) -> Dict[str, Label]:
     return {
-        f"faq/{entry.id}": Label(f"faq/{entry.id}", entry.title)
-        for corpus_file in load_corpus(corpus_dir)
-        for entry in corpus_file.entries
+        f"faq/{faq_id}": Label(f"faq/{faq_id}", title)
+        for faq_id, (title, _question) in faq_titles(str(corpus_dir)).items()
     }
 
 

@@ -7,7 +7,6 @@ retrains never touch the repository.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,11 +17,10 @@ import httpx
 import pytest
 from httpx._client import ClientState
 
+from bot import corpora
 from bot.actions_server import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml", "faq_catalog.yml")
-PROJECT_DIRS = ("data", "faq_corpus")
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -69,13 +67,7 @@ class Stack:
 
 
 def copy_project(trained_model: Path, into: Path) -> Path:
-    for name in PROJECT_FILES:
-        shutil.copy2(ROOT / name, into / name)
-    for name in PROJECT_DIRS:
-        shutil.copytree(ROOT / name, into / name)
-    (into / "models").mkdir()
-    shutil.copy2(trained_model, into / "models" / trained_model.name)
-    return into
+    return corpora.copy_project(ROOT, into, trained_model)
 
 
 def start_stack(project: Path, extra_env: dict | None = None) -> Stack:
