@@ -31,7 +31,8 @@ def rasa_command(
         "--enable-api", "--credentials", "credentials.yml",
         "--endpoints", str(endpoints), "--model", str(model),
     ]  # fmt: skip
-    return command + (["--auth-token", auth_token] if auth_token else [])
+    # one argv item: a random token may begin with "-", which argparse would take for an option
+    return command + ([f"--auth-token={auth_token}"] if auth_token else [])
 
 
 def web_command(host: str, port: int) -> List[str]:
