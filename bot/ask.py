@@ -75,7 +75,7 @@ def load_agent(model_path: str, action_url: str) -> Any:
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.rasa_speedups import install
+    from bot.serving.rasa_speedups import install
 
     install()
     return Agent.load(model_path, action_endpoint=EndpointConfig(url=action_url))
@@ -120,8 +120,8 @@ def run_batch(
     as_user: Optional[str] = None,
 ) -> int:
     """Loads the model once, starts the actions if needed, answers every line."""
-    from bot.actions_server import running_action_server
     from bot.identity import token_secret
+    from bot.serving.actions_server import running_action_server
 
     token_secret()  # made up now if unset, so the action server we start shares it
     with running_action_server(action_url) as url:

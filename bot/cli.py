@@ -135,7 +135,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.ask import run_batch
     from bot.models import NoModelError, latest_model
-    from bot.quiet import quiet_rasa
+    from bot.serving.quiet import quiet_rasa
 
     quiet_rasa()
     if not args.jsonl:
@@ -173,7 +173,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.serve import serve
+    from bot.serving.serve import serve
 
     return serve(
         rasa_port=args.rasa_port,
@@ -185,9 +185,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.corpora import workspace
-    from bot.evaluate import evaluate
+    from bot.evaluation.evaluate import evaluate
     from bot.models import NoModelError, latest_model
-    from bot.quiet import quiet_rasa
+    from bot.serving.quiet import quiet_rasa
 
     quiet_rasa()
     try:
@@ -199,13 +199,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from bot.bench import bench
+    from bot.evaluation.bench import bench
 
     return bench(Path.cwd(), args.reports, train=not args.no_train)
 
 
 def cmd_insights(args: argparse.Namespace) -> int:
-    from bot.insights import write_insights
+    from bot.evaluation.insights import write_insights
 
     report = write_insights(args.reports)
     print(

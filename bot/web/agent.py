@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot.evaluation.insights import insights_of
 from bot.faq.corpus import load_corpus, normalized_question
-from bot.insights import insights_of
 from bot.store import Store
 from bot.web.chat import run_turn
 from bot.web.common import (

@@ -48,7 +48,7 @@ class Upstream:
     async def send(
         self, sender: str, text: str, metadata: Dict[str, Any]
     ) -> Tuple[List[dict], Optional[Dict[str, Any]]]:
-        """One customer turn through the web channel (bot/channel.py): messages and parse."""
+        """One customer turn through the web channel (bot/serving/channel.py): messages and parse."""
         # While a new model is loading Rasa answers late, not never: wait longer then.
         timeout = SWAP_TIMEOUT_S if self.swapping else None
         response = await self._call(

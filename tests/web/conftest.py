@@ -18,7 +18,7 @@ import pytest
 from httpx._client import ClientState
 
 from bot import corpora
-from bot.actions_server import free_port, wait_for
+from bot.serving.actions_server import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from bot.actions_server import free_port
+from bot.serving.actions_server import free_port
 
 
 class Proxy:

@@ -19,10 +19,10 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from bot.actions_server import free_port
 from bot.faq.build import ordered_entries, render_answer, render_training_data
 from bot.faq.catalog import load_catalog
 from bot.faq.corpus import load_corpus, normalized_question
+from bot.serving.actions_server import free_port
 from bot.store import Journal
 from bot.web.app import create_app
 from bot.web.sessions import COOKIE

@@ -16,10 +16,10 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from bot.actions_server import free_port, start_action_server, stop, wait_for
 from bot.identity import mint_token
-from bot.profile import endpoints
-from bot.serve import rasa_command, web_command
+from bot.serving.actions_server import free_port, start_action_server, stop, wait_for
+from bot.serving.profile import endpoints
+from bot.serving.serve import rasa_command, web_command
 from tests.web.conftest import ROOT, Client
 
 POSTGRES = os.environ.get(
@@ -179,7 +179,7 @@ def test_two_web_apps_share_the_customers_session(cluster):
 
 
 def test_the_production_profile_refuses_to_start_half_configured():
-    from bot.profile import ProfileError
+    from bot.serving.profile import ProfileError
 
     with pytest.raises(ProfileError, match="REDIS_URL"):
         endpoints("http://x/webhook", {"BOT_PROFILE": "production", "DATABASE_URL": POSTGRES})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.insights import insights_of, write_insights
+from bot.evaluation.insights import insights_of, write_insights
 from bot.store import Journal, TurnRecord, ensure_seeded, make_engine
 
 

@@ -6,7 +6,7 @@ import pytest
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
 
-from bot.rasa_speedups import _validate_action_result, install
+from bot.serving.rasa_speedups import _validate_action_result, install
 
 GOOD = [
     {"events": [], "responses": []},

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import List
 
-from bot.actions_server import KEEP_ALIVE, start_action_server, stop, wait_for
 from bot.corpora import workspace
 from bot.models import latest_model
-from bot.profile import write_endpoints
+from bot.serving.actions_server import KEEP_ALIVE, start_action_server, stop, wait_for
+from bot.serving.profile import write_endpoints
 
 
 def rasa_command(

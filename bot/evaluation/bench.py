@@ -23,10 +23,10 @@ from typing import Any, Dict, List
 
 import httpx
 
-from bot.actions_server import free_port, wait_for
 from bot.corpora import copy_project
-from bot.evaluate import held_out_questions, parse_all, percentile
+from bot.evaluation.evaluate import held_out_questions, parse_all, percentile
 from bot.models import latest_model
+from bot.serving.actions_server import free_port, wait_for
 
 CUSTOMERS = ("yamada", "sato", "ito", "suzuki", "takahashi", "kobayashi", "watanabe", "nakamura")
 # A customer's turn: half FAQ questions, half questions answered from the store.
@@ -235,7 +235,7 @@ def bench(root: Path, reports: Path, train: bool = True) -> int:
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
     model = latest_model(work / "models")
-    from bot.quiet import quiet_rasa
+    from bot.serving.quiet import quiet_rasa
 
     quiet_rasa()
     from rasa.core.agent import Agent

@@ -17,14 +17,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.rasa_speedups import install
+from bot.serving.rasa_speedups import install
 
 log = logging.getLogger(__name__)
 install()  # the Rasa server imports this channel at start-up
 
 
 class WebInput(RestInput):
-    """`credentials.yml`: `bot.channel.WebInput:` (no settings)."""
+    """`credentials.yml`: `bot.serving.channel.WebInput:` (no settings)."""
 
     @classmethod
     def name(cls) -> str:

@@ -9,8 +9,7 @@ import re
 import pytest
 import yaml
 
-from bot.faq.corpus import normalized_question
-from bot.retrieval_eval import (
+from bot.evaluation.retrieval_eval import (
     DEFAULT_FAQ,
     DEFAULT_QUERIES,
     METHODS,
@@ -24,6 +23,7 @@ from bot.retrieval_eval import (
     reciprocal_rank,
     score_rankings,
 )
+from bot.faq.corpus import normalized_question
 
 FAQ_ID = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 
@@ -171,7 +171,7 @@ def test_scratch_project_from_a_csv(tmp_path):
 
 
 def test_rasa_methods_have_their_configs():
-    from bot.retrieval_eval import CONFIGS
+    from bot.evaluation.retrieval_eval import CONFIGS
 
     for method in METHODS.values():
         if method.kind != "rasa":

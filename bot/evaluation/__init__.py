@@ -1,0 +1,1 @@
+"""Evaluation: `make eval`, `make bench`, `make insights` and the retrieval comparison."""

@@ -1,0 +1,1 @@
+"""Serving: `make run`'s servers, the embedded and production profiles, the Rasa channel."""
