@@ -44,6 +44,24 @@ def content_terms(tokens: List[Token] | None) -> List[str]:
     ]
 
 
+class Bm25Index:
+    """bm25s over one term list per document; scores a query's terms against all of them."""
+
+    def __init__(self, documents: List[List[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self._index = None
+        if documents:
+            import bm25s
+
+            self._index = bm25s.BM25(k1=k1, b=b)
+            self._index.index([doc or ["<empty>"] for doc in documents], show_progress=False)
+
+    def scores(self, terms: List[str], n: int) -> np.ndarray:
+        """The score of each of the `n` documents (zeros without an index or query terms)."""
+        if self._index is None or not terms:
+            return np.zeros(n)
+        return np.asarray(self._index.get_scores(terms), dtype=np.float64)
+
+
 def fuse(
     selector_ranking: List[Dict[str, Any]], bm25: Dict[str, float], weight: float, beta: float
 ) -> List[Dict[str, Any]]:
@@ -103,15 +121,8 @@ class FaqBm25Ranker(GraphComponent):
         self._resource = resource
         self._keys = keys or []
         self._responses: Dict[str, Any] = responses or {}
-        self._index = self._build(documents) if documents else None
         self._documents = documents or []
-
-    def _build(self, documents: List[List[str]]) -> Any:
-        import bm25s
-
-        index = bm25s.BM25(k1=self._config["k1"], b=self._config["b"])
-        index.index([doc or ["<empty>"] for doc in documents], show_progress=False)
-        return index
+        self._index = Bm25Index(self._documents, self._config["k1"], self._config["b"])
 
     @classmethod
     def create(
@@ -139,7 +150,7 @@ class FaqBm25Ranker(GraphComponent):
         self._keys = sorted(terms)
         self._documents = [terms[k] + answers.get(k, []) for k in self._keys]
         self._responses = {k: training_data.responses.get(f"utter_{k}") for k in self._keys}
-        self._index = self._build(self._documents) if self._keys else None
+        self._index = Bm25Index(self._documents, self._config["k1"], self._config["b"])
         with self._storage.write_to(self._resource) as directory:
             (directory / "bm25.json").write_text(
                 json.dumps(
@@ -180,10 +191,7 @@ class FaqBm25Ranker(GraphComponent):
 
     def scores(self, tokens: List[Token] | None) -> Dict[str, float]:
         """BM25 score of each entry for a message's tokens."""
-        query = content_terms(tokens)
-        if self._index is None or not query:
-            return {key: 0.0 for key in self._keys}
-        values = self._index.get_scores(query)
+        values = self._index.scores(content_terms(tokens), len(self._keys))
         return {key: float(v) for key, v in zip(self._keys, values)}
 
     def process(self, messages: List[Message]) -> List[Message]:

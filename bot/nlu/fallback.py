@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import List, Type
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.classifiers.fallback_classifier import (
     AMBIGUITY_THRESHOLD_KEY,
     THRESHOLD_KEY,
     FallbackClassifier,
 )
-from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.ranking import label_ranking
@@ -27,8 +27,8 @@ class FaqAwareFallbackClassifier(FallbackClassifier):
 
     @classmethod
     def required_components(cls) -> List[Type]:
-        """Runs after the ResponseSelector, whose ranking it reads."""
-        return [ResponseSelector]
+        """Runs after the intent classifier and the FAQ ranking (ResponseSelector or FaqRanker)."""
+        return [IntentClassifier]
 
     def _should_fallback(self, message: Message) -> bool:
         ranking = label_ranking(message.data)

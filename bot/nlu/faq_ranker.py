@@ -1,0 +1,306 @@
+"""The FAQ ranker: meaning (sentence embeddings) fused with words (Sudachi BM25).
+
+For every FAQ entry it scores the question by
+- `dense`: the cosine similarity to the entry's closest example (its canonical question
+  included), from the sentence embeddings of SentenceEmbeddingFeaturizer;
+- `answer`: the similarity to the entry's answer (e5 "passage"), useful with one example each;
+- `bm25`: Sudachi BM25 over the entry's examples and answer;
+- `classifier`: a logistic regression over the sentence embeddings, trained on the examples;
+- `selector`: the ResponseSelector's confidence, when one runs before this component.
+
+Each signal is turned into z-scores across the entries and the weighted sum is the fused score;
+a softmax over it (with `temperature`) is the confidence `P(entry | faq)`. The weights per kind
+of corpus come from measurements (`python -m bot.retrieval_eval`, `make eval`): see config.yml
+and config_few_examples.yml. The output is the ResponseSelector's format, so `utter_faq`, the
+rules and "did you mean" work unchanged, and each candidate carries its dense, lexical and
+fused scores for the agent console.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from typing import Any, Dict, List, Type
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.bm25_ranker import Bm25Index, content_terms
+from bot.nlu.dense_featurizer import SentenceEmbeddingFeaturizer, embedding_of
+from bot.nlu.embedding_cache import cached_embedder
+
+log = logging.getLogger(__name__)
+SIGNALS = ("dense", "answer", "bm25", "classifier", "selector")
+
+
+def zscores(values: np.ndarray) -> np.ndarray:
+    """(x - mean) / std across the entries; all zeros when the signal does not discriminate."""
+    std = float(values.std())
+    return (values - values.mean()) / std if std > 1e-9 else np.zeros_like(values)
+
+
+def softmax(values: np.ndarray) -> np.ndarray:
+    shifted = np.exp(values - values.max())
+    return shifted / shifted.sum()
+
+
+def group_max(similarities: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The maximum of each group of consecutive columns (groups begin at `starts`)."""
+    return np.maximum.reduceat(similarities, starts)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class FaqRanker(GraphComponent):
+    """Ranks FAQ entries by fused dense, lexical and learned scores (see the module docstring)."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        """Reads the sentence embeddings (and the Sudachi tokens they come with)."""
+        return [SentenceEmbeddingFeaturizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Signal weights, BM25 parameters, the softmax temperature and the ranking length."""
+        return {
+            "retrieval_intent": "faq",
+            "weights": {"dense": 1.0, "answer": 0.0, "bm25": 0.5, "classifier": 1.0},
+            "use_answers": True,  # BM25 indexes each entry's answer too
+            "answer_chars": 400,  # the start of an answer carries its topic
+            "k1": 1.2,
+            "b": 0.75,
+            "classifier_c": 10.0,
+            "temperature": 1.0,
+            "ranking_length": 10,
+            "embedder": None,
+        }
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        state: Dict[str, Any] | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        weights = {**self.get_default_config()["weights"], **(config.get("weights") or {})}
+        unknown = set(weights) - set(SIGNALS)
+        if unknown:
+            raise ValueError(
+                f"FaqRanker weights: unknown signal(s) {sorted(unknown)} in config.yml; "
+                f"known: {', '.join(SIGNALS)}"
+            )
+        self._weights = {k: float(weights.get(k, 0.0)) for k in SIGNALS}
+        self._storage, self._resource = model_storage, resource
+        state = state or {}
+        self._keys: List[str] = state.get("keys", [])
+        self._responses: Dict[str, Any] = state.get("responses", {})
+        self._examples = state.get("examples", np.zeros((0, 0), np.float32))
+        self._starts = state.get("starts", np.zeros(0, np.int64))
+        self._answers = state.get("answers")
+        self._coef, self._intercept = state.get("coef"), state.get("intercept")
+        self._documents: List[List[str]] = state.get("documents", [])
+        self._bm25 = Bm25Index(self._documents, self._config["k1"], self._config["b"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> FaqRanker:
+        """A new, untrained ranker."""
+        return cls(config, model_storage, resource)
+
+    # --- training ------------------------------------------------------------------------
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Indexes every entry's examples (vectors and words) and answer; fits the classifier."""
+        intent = self._config["retrieval_intent"]
+        vectors: Dict[str, List[np.ndarray]] = defaultdict(list)
+        terms: Dict[str, List[str]] = defaultdict(list)
+        for example in training_data.intent_examples:
+            key = example.get(INTENT_RESPONSE_KEY)
+            vector = embedding_of(example)
+            if example.get(INTENT) != intent or not key or vector is None:
+                continue
+            vectors[key].append(vector)
+            terms[key] += content_terms(example.get(TOKENS_NAMES[TEXT]))
+        self._keys = sorted(vectors)
+        if not self._keys:
+            self._persist()
+            return self._resource
+        self._responses = {k: training_data.responses.get(f"utter_{k}") for k in self._keys}
+        answers = [self._answer_text(key) for key in self._keys]
+        tokenized_answers = self._answer_terms(training_data)
+        self._documents = [
+            terms[k] + (tokenized_answers.get(k, []) if self._config["use_answers"] else [])
+            for k in self._keys
+        ]
+        self._bm25 = Bm25Index(self._documents, self._config["k1"], self._config["b"])
+        self._examples = np.concatenate([np.stack(vectors[k]) for k in self._keys])
+        sizes = np.array([len(vectors[k]) for k in self._keys])
+        self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        if self._weights["answer"]:
+            embedder = cached_embedder(self._config["embedder"])
+            self._answers = embedder.training(answers, kind="passage")
+        if self._weights["classifier"]:
+            self._fit_classifier(sizes)
+        self._persist()
+        return self._resource
+
+    def _answer_text(self, key: str) -> str:
+        responses = self._responses.get(key) or []
+        text = " ".join(str(r.get("text") or "") for r in responses if isinstance(r, dict))
+        return text[: self._config["answer_chars"]]
+
+    def _answer_terms(self, training_data: TrainingData) -> Dict[str, List[str]]:
+        """Sudachi content words of each answer (the tokenizer tokenized the responses)."""
+        from rasa.shared.nlu.constants import RESPONSE
+
+        out: Dict[str, List[str]] = {}
+        for example in training_data.intent_examples:
+            key = example.get(INTENT_RESPONSE_KEY)
+            if key in self._responses and key not in out:
+                out[key] = content_terms(example.get(TOKENS_NAMES[RESPONSE]))
+        return out
+
+    def _fit_classifier(self, sizes: np.ndarray) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        labels = np.repeat(np.arange(len(self._keys)), sizes)
+        if len(self._keys) < 2:
+            return
+        model = LogisticRegression(C=self._config["classifier_c"], max_iter=1000)
+        model.fit(self._examples, labels)
+        coef = np.zeros((len(self._keys), self._examples.shape[1]), np.float32)
+        intercept = np.zeros(len(self._keys), np.float32)
+        if len(model.classes_) == 2:  # sklearn keeps one row for two classes
+            coef[model.classes_[1]], intercept[model.classes_[1]] = (
+                model.coef_[0],
+                model.intercept_[0],
+            )
+        else:
+            coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
+        self._coef, self._intercept = coef, intercept
+
+    def _persist(self) -> None:
+        arrays = {"examples": self._examples, "starts": self._starts}
+        for name in ("answers", "coef", "intercept"):
+            if getattr(self, f"_{name}") is not None:
+                arrays[name] = getattr(self, f"_{name}")
+        with self._storage.write_to(self._resource) as directory:
+            np.savez(directory / "vectors.npz", **arrays)
+            (directory / "index.json").write_text(
+                json.dumps(
+                    {
+                        "keys": self._keys,
+                        "documents": self._documents,
+                        "responses": self._responses,
+                    },
+                    ensure_ascii=False,
+                ),
+                encoding="utf-8",
+            )
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> FaqRanker:
+        """The stored index (vectors, words, classifier); BM25 is rebuilt in milliseconds."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                state = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+                with np.load(directory / "vectors.npz") as arrays:
+                    state.update({name: arrays[name] for name in arrays.files})
+        except (ValueError, FileNotFoundError):
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, state)
+
+    # --- ranking -------------------------------------------------------------------------
+
+    def signals(self, message: Message) -> Dict[str, np.ndarray]:
+        """Each signal's raw score for every entry (in the order of the keys)."""
+        n = len(self._keys)
+        out: Dict[str, np.ndarray] = {}
+        query = embedding_of(message)
+        if query is not None and len(self._examples):
+            out["dense"] = group_max(self._examples @ query, self._starts)
+            if self._answers is not None:
+                out["answer"] = self._answers @ query
+            if self._coef is not None:
+                logits = self._coef @ query + self._intercept
+                shifted = logits - logits.max()
+                out["classifier"] = shifted - np.log(np.exp(shifted).sum())  # log P(entry)
+        out["bm25"] = self._bm25.scores(content_terms(message.get(TOKENS_NAMES[TEXT])), n)
+        selector = (message.get("response_selector") or {}).get(self._config["retrieval_intent"])
+        if selector and selector.get("ranking"):
+            given = {r["intent_response_key"]: float(r["confidence"]) for r in selector["ranking"]}
+            floor = min(given.values()) / 2 if given else 1e-6
+            out["selector"] = np.log(np.array([max(given.get(k, floor), 1e-9) for k in self._keys]))
+        return out
+
+    def rank(self, message: Message) -> List[Dict[str, Any]]:
+        """The entries best first, with confidence and the dense, lexical and fused scores."""
+        signals = self.signals(message)
+        fused = np.zeros(len(self._keys))
+        for name, values in signals.items():
+            if self._weights.get(name):
+                fused += self._weights[name] * zscores(values)
+        confidence = softmax(fused * self._config["temperature"])
+        order = np.argsort(-fused, kind="stable")[: self._config["ranking_length"]]
+        dense, lexical = signals.get("dense"), signals["bm25"]
+        return [
+            {
+                "id": int(i),
+                "intent_response_key": self._keys[i],
+                "confidence": float(confidence[i]),
+                "scores": {
+                    "dense": round(float(dense[i]), 4) if dense is not None else None,
+                    "lexical": round(float(lexical[i]), 4),
+                    "fused": round(float(fused[i]), 4),
+                },
+            }
+            for i in order
+        ]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Puts the ranking in the ResponseSelector's place, so `utter_faq` answers the best."""
+        intent = self._config["retrieval_intent"]
+        for message in messages:
+            if not self._keys:
+                continue
+            ranking = self.rank(message)
+            best = ranking[0]
+            key = best["intent_response_key"]
+            properties = dict(message.get("response_selector") or {})
+            retrieval_intents = set(properties.get("all_retrieval_intents") or [])
+            properties["all_retrieval_intents"] = sorted(retrieval_intents | {intent})
+            properties[intent] = {
+                "response": {
+                    "responses": self._responses.get(key),
+                    "confidence": best["confidence"],
+                    "intent_response_key": key,
+                    "utter_action": f"utter_{key}",
+                },
+                "ranking": ranking,
+            }
+            message.set("response_selector", properties, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to add to the training data."""
+        return training_data
