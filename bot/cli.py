@@ -184,6 +184,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.compare:
+        from bot.evaluation.compare import compare
+
+        return compare(args.compare, args.corpus, args.reports, args.cold_embeddings)
     from bot.corpora import workspace
     from bot.evaluation.evaluate import evaluate
     from bot.models import NoModelError, latest_model
@@ -297,6 +301,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--reports", type=Path, default=Path("reports"))
     ev.add_argument("--model", help="model archive (default: the newest in models/)")
     ev.add_argument("--folds", type=int, default=0, help="also run rasa cross-validation")
+    ev.add_argument(
+        "--compare",
+        type=Path,
+        nargs="+",
+        metavar="CONFIG",
+        help="train each config from cold and compare them (reports/pipelines.md)",
+    )
+    ev.add_argument(
+        "--cold-embeddings",
+        action="store_true",
+        help="with --compare: start each training with an empty sentence-embedding cache",
+    )
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="latency, throughput, memory, training times")

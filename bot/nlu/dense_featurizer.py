@@ -60,6 +60,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: Dict[str, Any], execution_context: ExecutionContext) -> None:
         config = {**self.get_default_config(), **config}
         super().__init__(execution_context.node_name, config)
+        # The origin of the features names this class, so `embedding_of` finds them.
+        if type(self).__name__ not in self._identifier:
+            self._identifier = f"{type(self).__name__}:{self._identifier}"
         self._embedder: CachedEmbedder = cached_embedder(config["embedder"])
 
     @classmethod
