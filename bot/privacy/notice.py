@@ -38,7 +38,7 @@ def warning(kinds: Iterable[str], contacts: Mapping[str, str]) -> str:
     names = "・".join(KIND_NAMES[k] for k in ordered)
     lines = [
         f"ご入力いただいた内容に{names}が含まれていたため、伏せて受け付けました"
-        "(チャットの記録にも残りません)。",
+        "(伏せた部分はチャットの記録にも残りません)。",
         "大切な情報ですので、チャットでは送信しないようお願いいたします。",
     ]
     seen = set()
