@@ -127,20 +127,31 @@ def _near_before(pattern: re.Pattern, folded: str, start: int, reach: int = 15) 
 
 
 def _cards_in(run: re.Match, folded: str) -> List[Finding]:
-    """Card numbers among the groups of one digit run: 13-19 digits of whole groups, Luhn."""
-    groups = list(_GROUP.finditer(run.group()))
+    """Card numbers among the groups of one digit run: 13-19 digits of whole groups, Luhn.
+
+    From each group on, the longest span of whole groups that is a card number wins; spans are
+    at most 19 digits, so a long run costs linear time.
+    """
+    groups = [g.group() for g in _GROUP.finditer(run.group())]
+    spans = [(run.start() + g.start(), run.start() + g.end()) for g in _GROUP.finditer(run.group())]
     found: List[Finding] = []
     i = 0
     while i < len(groups):
-        for j in range(len(groups) - 1, i - 1, -1):
-            start, end = run.start() + groups[i].start(), run.start() + groups[j].end()
-            digits = _digits(folded[start:end])
-            if 13 <= len(digits) <= 19 and luhn.is_valid(digits):
-                if len(digits) == 13 and _is_corporate_number(digits, folded, start):
-                    continue
-                found.append(Finding(start, end, "card", card_mask(digits)))
-                i = j
+        digits, candidates = "", []
+        for j in range(i, len(groups)):
+            digits += groups[j]
+            if len(digits) > 19:
                 break
+            candidates.append((j, digits))
+        for j, digits in reversed(candidates):
+            start, end = spans[i][0], spans[j][1]
+            if len(digits) < 13 or not luhn.is_valid(digits):
+                continue
+            if len(digits) == 13 and _is_corporate_number(digits, folded, start):
+                continue
+            found.append(Finding(start, end, "card", card_mask(digits)))
+            i = j
+            break
         i += 1
     return found
 
