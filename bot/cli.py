@@ -1,4 +1,4 @@
-"""Command line: `python -m bot faq check|build`, `train`, `ask`, `serve`, `eval`."""
+"""Command line: `python -m bot faq check|build`, `train`, `ask`, `serve`, `eval`, `data`."""
 
 from __future__ import annotations
 
@@ -173,14 +173,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.privacy.retention import RetentionError
     from bot.serving.serve import serve
 
-    return serve(
-        rasa_port=args.rasa_port,
-        actions_port=args.actions_port,
-        web_port=args.web_port,
-        host=args.host,
-    )
+    try:
+        return serve(
+            rasa_port=args.rasa_port,
+            actions_port=args.actions_port,
+            web_port=args.web_port,
+            host=args.host,
+        )
+    except RetentionError as error:
+        print(error, file=sys.stderr)
+        return 2
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -217,6 +222,70 @@ def cmd_insights(args: argparse.Namespace) -> int:
         f"{args.reports}/insights.md, insights.png"
     )
     return 0
+
+
+def cmd_data_purge(args: argparse.Namespace) -> int:
+    from bot.privacy.commands import run_purge
+    from bot.privacy.retention import RetentionError
+
+    try:
+        return run_purge(args.older_than, args.dry_run, args.by)
+    except RetentionError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _for_customer(run, *args) -> int:
+    from bot.privacy.rights import UnknownCustomer
+
+    try:
+        return run(*args)
+    except UnknownCustomer as error:
+        print(
+            f"no customer {error} in the store and nothing stored under that name", file=sys.stderr
+        )
+        return 2
+
+
+def cmd_data_export(args: argparse.Namespace) -> int:
+    from bot.privacy.commands import run_export
+
+    return _for_customer(run_export, args.user, args.out, args.by)
+
+
+def cmd_data_erase(args: argparse.Namespace) -> int:
+    from bot.privacy.commands import run_erase
+
+    return _for_customer(run_erase, args.user, args.dry_run, args.by)
+
+
+def _add_data_commands(sub) -> None:
+    data = sub.add_parser("data", help="customers' personal data: retention, export, erasure")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    by = {"help": "who runs the command, for the audit log (default: the login name)"}
+    purge = data_sub.add_parser(
+        "purge", help="delete conversation log rows and Rasa tracker events past the retention age"
+    )
+    purge.add_argument(
+        "--older-than", metavar="AGE", help="for example 90d (default: BOT_RETENTION_DAYS, else 90)"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    purge.add_argument("--by", **by)
+    purge.set_defaults(func=cmd_data_purge)
+    export = data_sub.add_parser("export", help="everything stored about one customer, as JSON")
+    export.add_argument("--user", required=True, metavar="NAME")
+    export.add_argument(
+        "--out", type=Path, help="the JSON file (default: var/exports/NAME-<time>.json)"
+    )
+    export.add_argument("--by", **by)
+    export.set_defaults(func=cmd_data_export)
+    erase = data_sub.add_parser(
+        "erase", help="delete one customer's conversations from both conversation stores"
+    )
+    erase.add_argument("--user", required=True, metavar="NAME")
+    erase.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    erase.add_argument("--by", **by)
+    erase.set_defaults(func=cmd_data_erase)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -323,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     insights = sub.add_parser("insights", help="fallback and low-confidence questions from the log")
     insights.add_argument("--reports", type=Path, default=Path("reports"))
     insights.set_defaults(func=cmd_insights)
+    _add_data_commands(sub)
     return parser
 
 

@@ -29,23 +29,47 @@ def profile() -> str:
     return name
 
 
+EMBEDDED_TRACKERS = "var/trackers.sqlite3"
+
+
+NEEDS = (
+    "BOT_PROFILE=production needs DATABASE_URL (PostgreSQL; or TRACKER_DATABASE_URL "
+    "for the conversations) and REDIS_URL (locks and web sessions)"
+)
+
+
+def _production_trackers(env: Dict[str, str]):
+    database = env.get("TRACKER_DATABASE_URL") or env.get("DATABASE_URL")
+    if not database:
+        raise ProfileError(NEEDS)
+    url = make_url(database.replace("postgres://", "postgresql://", 1))
+    if not url.drivername.startswith("postgresql"):
+        raise ProfileError(f"the production tracker store is PostgreSQL, not {url.drivername}")
+    return url
+
+
+def tracker_store_url(env: Dict[str, str] | None = None) -> str:
+    """Where Rasa keeps conversations in the current profile, as a SQLAlchemy URL."""
+    env = dict(os.environ if env is None else env)
+    if env.get("BOT_PROFILE", "embedded").lower() != "production":
+        return f"sqlite:///{EMBEDDED_TRACKERS}"
+    url = _production_trackers(env)
+    # What Rasa connects to: it takes host, port, database and credentials, no query options.
+    url = url.set(drivername="postgresql+psycopg2", query={})
+    return url.render_as_string(hide_password=False)
+
+
 def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, Any]:
     """Rasa's endpoints for the current profile."""
     env = dict(os.environ if env is None else env)
     config: Dict[str, Any] = {"action_endpoint": {"url": actions_url}}
     if env.get("BOT_PROFILE", "embedded").lower() != "production":
-        config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": "var/trackers.sqlite3"}
+        config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": EMBEDDED_TRACKERS}
         return config
-    database = env.get("TRACKER_DATABASE_URL") or env.get("DATABASE_URL")
+    url = _production_trackers(env)
     redis_url = env.get("REDIS_URL")
-    if not database or not redis_url:
-        raise ProfileError(
-            "BOT_PROFILE=production needs DATABASE_URL (PostgreSQL; or TRACKER_DATABASE_URL "
-            "for the conversations) and REDIS_URL (locks and web sessions)"
-        )
-    url = make_url(database.replace("postgres://", "postgresql://", 1))
-    if not url.drivername.startswith("postgresql"):
-        raise ProfileError(f"the production tracker store is PostgreSQL, not {url.drivername}")
+    if not redis_url:
+        raise ProfileError(NEEDS)
     config["tracker_store"] = {
         "type": "SQL",
         "dialect": "postgresql",

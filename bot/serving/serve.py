@@ -53,6 +53,8 @@ def serve(
 ) -> int:
     """Runs the three servers until Ctrl-C; a server that stops is started again."""
     from bot.identity import token_secret
+    from bot.privacy.commands import scheduled_purge
+    from bot.privacy.retention import DailyPurge, retention_age
     from bot.store import ensure_seeded, make_engine
 
     models = workspace(Path(os.environ.get("FAQ_CORPUS", "faq_corpus"))).models
@@ -60,6 +62,7 @@ def serve(
     token_secret()  # made up now if unset (development), so the children share it
     Path("var").mkdir(exist_ok=True)  # embedded SQLite files: the store and Rasa's trackers
     ensure_seeded(make_engine())  # the embedded SQLite store is created and seeded on first run
+    retention_age()  # a bad BOT_RETENTION_DAYS stops the start, not the first purge a day later
     rasa_token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(32)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", **KEEP_ALIVE)
     web_env = dict(
@@ -79,6 +82,7 @@ def serve(
         "web app": lambda: subprocess.Popen(web_command(host, web_port), env=web_env),
     }
     children = {name: start() for name, start in starters.items()}
+    retention = DailyPurge(scheduled_purge).start()  # now, then every 24 hours
     restarts: dict[str, list[float]] = {name: [] for name in starters}
     stopping = False
 
@@ -102,6 +106,7 @@ def serve(
             f"  Chat:          http://{shown}:{web_port}/   (demo shop with the widget: /shop)\n"
             f"  Agent console: http://{shown}:{web_port}/agent    (agent / agent-demo)\n"
             f"  FAQ editor:    http://{shown}:{web_port}/content  (editor / editor-demo)\n"
+            f"  Audit log:     http://{shown}:{web_port}/admin    (admin / admin-demo)\n"
             f"  Health:        http://{shown}:{web_port}/healthz\n"
             f"  Rasa server:   http://127.0.0.1:{rasa_port}  (REST channel: POST /webhooks/rest/webhook)\n"
             f"  Action server: http://127.0.0.1:{actions_port}\n"
@@ -128,6 +133,7 @@ def serve(
         print(f"stopping: {error}", file=sys.stderr)
         stopping = False
     finally:
+        retention.stop()
         for child in children.values():
             stop(child)
     return 0 if stopping else 1

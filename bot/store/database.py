@@ -29,7 +29,8 @@ def make_engine(url: str | None = None) -> Engine:
     url = database_url(url)
     # pre-ping: after the database was down, a stale pooled connection is replaced, not used
     options = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
-    engine = create_engine(url, future=True, **options)
+    # hide_parameters: an error logged with its statement never carries what a customer typed
+    engine = create_engine(url, future=True, hide_parameters=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enforce_foreign_keys)
     return engine

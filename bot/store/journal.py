@@ -94,12 +94,12 @@ class Journal:
         with self._session() as session, session.begin():
             session.add(row)
             session.flush()
-            return _judgement_view(row)
+            return judgement_view(row)
 
     def judgements(self) -> list[JudgementView]:
         with self._session() as session:
             rows = session.execute(select(Judgement).order_by(Judgement.id)).scalars()
-            return [_judgement_view(row) for row in rows]
+            return [judgement_view(row) for row in rows]
 
     # ------------------------------------------------------------ conversation log
 
@@ -127,20 +127,20 @@ class Journal:
             query = query.where(Turn.conversation_id == conversation_id)
         with self._session() as session:
             rows = list(session.execute(query).scalars())
-        return [_turn_view(row) for row in reversed(rows)]
+        return [turn_view(row) for row in reversed(rows)]
 
     def turn_count(self) -> int:
         with self._session() as session:
             return session.execute(select(func.count(Turn.id))).scalar_one()
 
 
-def _judgement_view(row: Judgement) -> JudgementView:
+def judgement_view(row: Judgement) -> JudgementView:
     return JudgementView(
         row.id, row.judged_at, row.judged_by, row.text, row.predicted, row.correct, row.label
     )
 
 
-def _turn_view(row: Turn) -> TurnView:
+def turn_view(row: Turn) -> TurnView:
     return TurnView(
         row.at,
         row.conversation_id,

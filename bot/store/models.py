@@ -160,11 +160,12 @@ class Invoice(Base):
     paid = Column(Boolean, nullable=False, default=False)
 
 
-STAFF_ROLES = ("agent", "content")
+STAFF_ROLES = ("agent", "content", "admin")
+AUDIT_ACTIONS = ("answer_as_customer", "export", "erase", "purge")
 
 
 class Staff(Base):
-    """A shop employee: a support agent (`/agent`) or a content editor (`/content`); no orders."""
+    """A shop employee: support agent (`/agent`), content editor (`/content`) or admin (`/admin`)."""
 
     __tablename__ = "staff"
     __table_args__ = (CheckConstraint(one_of("role", STAFF_ROLES), name="role"),)
@@ -206,3 +207,18 @@ class Turn(Base):
     fallback = Column(Boolean, nullable=False, default=False)
     reply = Column(String(8000), nullable=False)
     outcome = Column(String(20), nullable=False, default="ok")  # ok / degraded
+
+
+class AuditEntry(Base):
+    """Who looked at or changed a customer's data: when, which customer, from which address."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (CheckConstraint(one_of("action", AUDIT_ACTIONS), name="action"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(AwareDateTime(), nullable=False, index=True)
+    actor = Column(String(100), nullable=False)  # a staff username, or who ran a data command
+    action = Column(String(40), nullable=False)
+    customer = Column(String(100), index=True)  # NULL: not about one customer (purge)
+    client = Column(String(200), nullable=False)  # the web client's address, or "cli@<host>"
+    detail = Column(String(2000), nullable=False, default="")  # JSON: what was done

@@ -248,6 +248,18 @@ def _is_empty(session: Session, model: type = Company) -> bool:
     return session.execute(select(model.id).limit(1)).first() is None
 
 
+def _missing_demo_staff(session: Session, staff: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The demo accounts a store lacks, if all its staff are demo accounts (else none).
+
+    A store with staff of its own (a real shop) never gets a demo account with a known password.
+    """
+    present = set(session.execute(select(Staff.username)).scalars())
+    demo = {member["username"] for member in staff}
+    if not present <= demo:
+        return []
+    return [member for member in staff if member["username"] not in present]
+
+
 def _insert_staff(session: Session, staff: list[dict[str, Any]]) -> None:
     for member in staff:
         session.add(
@@ -264,9 +276,9 @@ def ensure_seeded(url: str | Engine | None = None, data: Path = DEMO_DATA) -> bo
         staff = load_staff(data)
         try:
             with Session(engine, future=True) as session, session.begin():
-                # Staff accounts came later (0002): a store seeded before them gets them now.
-                if staff and _is_empty(session, Staff):
-                    _insert_staff(session, staff)
+                # Staff accounts came later (0002, admin in 0003): a store seeded before them
+                # gets them now.
+                _insert_staff(session, _missing_demo_staff(session, staff))
                 if not _is_empty(session):
                     return False
                 _insert(session, companies)

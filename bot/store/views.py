@@ -102,3 +102,16 @@ class TurnView:
     fallback: bool
     reply: str
     outcome: str
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """One row of the audit log; `detail` says what was done (counts, file, conversation)."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str  # answer_as_customer, export, erase or purge
+    customer: str | None
+    client: str  # the web client's address, or cli@<host>
+    detail: dict

@@ -17,11 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from bot.evaluation.insights import insights_of
 from bot.faq.corpus import load_corpus, normalized_question
 from bot.store import Store
-from bot.web.chat import run_turn
+from bot.store.audit import AuditLog
+from bot.web.chat import masked_replies, run_turn
 from bot.web.common import (
     ApiError,
     AppState,
     clean_text,
+    client_address,
     labelled_ranking,
     read_json,
     require_role,
@@ -113,30 +115,50 @@ async def labels(request: Request) -> dict:
     return {"labels": [{"name": label.name, "title": label.title} for label in found.values()]}
 
 
+def _masked(state: AppState, text: str) -> str:
+    # An agent may paste a customer's message: it is masked like the chat's before Rasa sees it.
+    return state.masker.mask(text).text
+
+
 @router.post("/inspect")
 async def inspect(request: Request) -> dict:
-    require_role(request, "agent")
+    session = require_role(request, "agent")
     state = state_of(request)
     data = await read_json(request)
-    text = clean_text(data.get("text"))
+    text = _masked(state, clean_text(data.get("text")))
     as_user = data.get("as")
     if as_user is not None:
         store = Store(state.journal.engine)
         if not isinstance(as_user, str) or await run_in_threadpool(store.user, as_user) is None:
             raise ApiError(422, "指定されたお客さまはデモストアにいません。")
+    # Each answer in a conversation of its own, so earlier tests do not colour it.
+    conversations = {"visitor": f"agent-test-{uuid.uuid4().hex}"}
+    if as_user:
+        conversations["customer"] = f"agent-test-{uuid.uuid4().hex}"
+        # Written before the customer's data is read: no audit row, no answer.
+        await run_in_threadpool(
+            AuditLog(state.journal.engine).record,
+            session.account.username,
+            "answer_as_customer",
+            as_user,
+            client_address(request),
+            {"conversation": conversations["customer"]},
+        )
     parse, tokens, titles = await asyncio.gather(
         _parse(state, text),
         run_in_threadpool(_tokens, text),
         run_in_threadpool(_labels, state),
     )
-    # Each answer in a conversation of its own, so earlier tests do not colour it.
-    runs = [run_turn(state, f"agent-test-{uuid.uuid4().hex}", text, None)]
+    runs = [run_turn(state, conversations["visitor"], text, None)]
     if as_user:
-        runs.append(run_turn(state, f"agent-test-{uuid.uuid4().hex}", text, as_user))
+        runs.append(run_turn(state, conversations["customer"], text, as_user))
     results = await asyncio.gather(*runs)
-    answers = {"visitor": results[0].replies}
+    answers = {"visitor": masked_replies(state, results[0].replies)}
     if as_user:
-        answers["customer"] = {"username": as_user, "replies": results[1].replies}
+        answers["customer"] = {
+            "username": as_user,
+            "replies": masked_replies(state, results[1].replies),
+        }
     return {"text": text, "tokens": tokens, **understanding(parse, titles), "answers": answers}
 
 
@@ -157,7 +179,7 @@ async def batch(request: Request) -> dict:
         raise ApiError(
             422, f"一度に調べられるのは{MAX_BATCH}件までです({len(questions)}件あります)。"
         )
-    questions = [clean_text(q) for q in questions]
+    questions = [_masked(state, clean_text(q)) for q in questions]
     titles = await run_in_threadpool(_labels, state)
     gate = asyncio.Semaphore(4)
 
@@ -183,7 +205,7 @@ async def judge(request: Request) -> dict:
     session = require_role(request, "agent")
     state = state_of(request)
     data = await read_json(request)
-    text = clean_text(data.get("text"))
+    text = _masked(state, clean_text(data.get("text")))
     correct = data.get("correct")
     if not isinstance(correct, bool):
         raise ApiError(422, "correct には true(正しい)か false(誤り)を指定してください。")

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -17,9 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.faq.catalog import load_catalog
+from bot.faq.catalog import Contact, load_catalog
+from bot.privacy.detect import Masker
 from bot.store import Journal, ensure_seeded, make_engine
-from bot.web import agent, chat, content
+from bot.web import admin, agent, chat, content
 from bot.web.common import ROLE_NAMES, ApiError, AppState, current_session
 from bot.web.sessions import RedisSessionStore, RedisWindow, SessionStore, SlidingWindow
 from bot.web.settings import Settings
@@ -39,12 +40,22 @@ SECURITY_HEADERS = {
 }
 
 
-def _contact_line(project_dir: Path) -> str:
+# The apology must never fail: without the catalog, the shop's main line.
+MAIN_LINE = Contact(
+    "contact_center",
+    "NTTドコモビジネスコンタクトセンター",
+    "0120-003300",
+    "9:00~17:00 土日祝・年末年始を除く",
+)
+
+
+def _contacts(project_dir: Path) -> Dict[str, Contact]:
     try:
         contacts = load_catalog(project_dir / "faq_catalog.yml").contacts
-        return contacts["contact_center"].render()
-    except Exception:  # the apology must never fail: the number is the shop's main line
-        return "NTTドコモビジネスコンタクトセンター 0120-003300(受付時間 9:00~17:00 土日祝・年末年始を除く)"
+    except Exception:
+        log.error("faq_catalog.yml unreadable: only the main line is known")
+        contacts = {}
+    return {"contact_center": MAIN_LINE, **contacts}
 
 
 def _session_stores(settings: Settings):
@@ -81,6 +92,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             settings.rasa_url, settings.actions_url, settings.rasa_token, settings.rasa_timeout_s
         )
         sessions, chat_limit, login_limit, client_limit = _session_stores(settings)
+        contacts = _contacts(settings.project_dir)
         app.state.bot = AppState(
             settings=settings,
             sessions=sessions,
@@ -89,7 +101,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             chat_limit=chat_limit,
             client_limit=client_limit,
             login_limit=login_limit,
-            contact_line=_contact_line(settings.project_dir),
+            contact_line=contacts["contact_center"].render(),
+            masker=Masker(contact.phone for contact in [MAIN_LINE, *contacts.values()]),
+            contacts={key: contact.render() for key, contact in contacts.items()},
         )
         app.state.trainer = content.Trainer(settings, upstream)
         try:
@@ -208,8 +222,13 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     async def content_page(request: Request):
         return staff_page(request, "content", "content.html")
 
+    @app.get("/admin", include_in_schema=False)
+    async def admin_page(request: Request):
+        return staff_page(request, "admin", "admin.html")
+
     app.include_router(chat.router)
     app.include_router(agent.router)
     app.include_router(content.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -10,11 +10,14 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.identity import mint_token
+from bot.privacy.detect import Masked
+from bot.privacy.notice import warning
 from bot.store import TurnRecord
 from bot.web.common import (
     ApiError,
     AppState,
     clean_text,
+    client_address,
     current_session,
     labelled_ranking,
     optional_string,
@@ -63,6 +66,20 @@ async def run_turn(state: AppState, sender: str, text: str, customer: Optional[s
     if not replies:  # Rasa answered a question with silence: the action server is down or failed
         return TurnResult(apology(state), parse, degraded="actions")
     return TurnResult(replies, parse)
+
+
+def masked_replies(state: AppState, replies: List[dict]) -> List[dict]:
+    """The bot's replies with the same masking as questions (the shop's own numbers stay)."""
+    return [{**reply, "text": state.masker.mask(reply["text"]).text} for reply in replies]
+
+
+def privacy_warning(state: AppState, session: WebSession, *found: Masked) -> Optional[dict]:
+    """The warning bubble for kinds of data not yet warned about in this conversation."""
+    new = [k for m in found for k in m.kinds if k not in session.warned]
+    if not new:
+        return None
+    session.warned.extend(dict.fromkeys(new))
+    return {"text": warning(new, state.contacts), "buttons": []}
 
 
 def record_of(session: WebSession, text: str, result: TurnResult) -> TurnRecord:
@@ -124,9 +141,13 @@ async def get_session(request: Request) -> dict:
 async def chat(request: Request, response: Response) -> dict:
     state = state_of(request)
     data = await read_json(request)
-    text = clean_text(data.get("text"))
-    shown = optional_string(data, "display") or text  # a button shows its title, sends its payload
-    client = request.client.host if request.client else "?"
+    # What must not be stored is taken out before anything else sees the message: Rasa, its
+    # tracker store, the conversation log, the session's history and every log line.
+    typed = state.masker.mask(clean_text(data.get("text")))
+    text = typed.text
+    shown_as = optional_string(data, "display")  # a button shows its title, sends its payload
+    shown = state.masker.mask(shown_as) if shown_as else typed
+    client = client_address(request)
     session = current_session(request)
     wait = state.client_limit.blocked_for(client)
     if not wait and session is not None:
@@ -146,19 +167,23 @@ async def chat(request: Request, response: Response) -> dict:
     account = session.account
     customer = account.username if account and account.role == "customer" else None
     result = await run_turn(state, session.conversation_id, text, customer)
-    session.remember({"from": "user", "text": shown})
+    result.replies = masked_replies(state, result.replies)
+    error = result.replies[0]["text"] if result.degraded else None
+    notice = privacy_warning(state, session, typed, shown)
+    if notice:
+        result.replies.insert(0, notice)
+    session.remember({"from": "user", "text": shown.text})
     for reply in result.replies:
         session.remember({"from": "bot", **reply})
     await run_in_threadpool(state.sessions.save, session)
     await log_turn(state, record_of(session, text, result))
+    body: Dict[str, Any] = {"replies": result.replies}
+    if shown.changed:  # the page shows the question as it was kept
+        body["masked"] = shown.text
     if result.degraded:
         response.status_code = 503
-        return {
-            "replies": result.replies,
-            "error": result.replies[0]["text"],
-            "down": result.degraded,
-        }
-    return {"replies": result.replies}
+        body.update(error=error, down=result.degraded)
+    return body
 
 
 @router.post("/api/login")
@@ -169,7 +194,7 @@ async def login(request: Request, response: Response) -> dict:
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise ApiError(422, "ユーザー名とパスワードを入力してください。")
     username = username.strip()[:100]
-    client = request.client.host if request.client else "?"
+    client = client_address(request)
     keys = (f"user:{username}", f"client:{client}")
     wait = max(state.login_limit.blocked_for(key) for key in keys)
     if wait:

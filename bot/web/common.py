@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from fastapi import Request
 
 from bot.nlu.ranking import label_ranking
+from bot.privacy.detect import Masker
 from bot.store import Journal
 from bot.web.sessions import COOKIE, SessionStore, SlidingWindow, WebSession
 from bot.web.settings import Settings
@@ -18,7 +19,12 @@ from bot.web.upstream import Upstream
 MAX_TEXT_CHARS = 500
 MAX_BODY_BYTES = 256 * 1024
 
-ROLE_NAMES = {"customer": "お客さま", "agent": "サポート担当", "content": "コンテンツ担当"}
+ROLE_NAMES = {
+    "customer": "お客さま",
+    "agent": "サポート担当",
+    "content": "コンテンツ担当",
+    "admin": "管理者",
+}
 
 
 class ApiError(Exception):
@@ -39,6 +45,8 @@ class AppState:
     client_limit: SlidingWindow
     login_limit: SlidingWindow
     contact_line: str  # the contact center's name, number and hours, for apologies
+    masker: Masker  # takes out what must not be stored (the shop's own numbers stay)
+    contacts: Dict[str, str]  # contact key -> name, number and hours, for the privacy warning
 
 
 def state_of(request: Request) -> AppState:
@@ -47,6 +55,11 @@ def state_of(request: Request) -> AppState:
 
 def current_session(request: Request) -> Optional[WebSession]:
     return state_of(request).sessions.get(request.cookies.get(COOKIE))
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (for rate limits and the audit log)."""
+    return request.client.host if request.client else "?"
 
 
 def require_role(request: Request, role: str) -> WebSession:

@@ -26,6 +26,7 @@ class WebSession:
     history: List[dict] = field(default_factory=list)
     last_seen: float = field(default_factory=time.monotonic)
     turns: Deque[float] = field(default_factory=deque)
+    warned: List[str] = field(default_factory=list)  # kinds of personal data warned about
 
     def remember(self, entry: dict) -> None:
         self.history.append(entry)
@@ -123,6 +124,7 @@ def session_to_json(session: WebSession) -> str:
             "account": [account.username, account.display_name, account.role] if account else None,
             "conversation_id": session.conversation_id,
             "history": session.history,
+            "warned": session.warned,
         },
         ensure_ascii=False,
     )
@@ -136,6 +138,7 @@ def session_from_json(text: str) -> WebSession:
         account=account,
         conversation_id=data["conversation_id"],
         history=list(data.get("history") or []),
+        warned=list(data.get("warned") or []),
     )
 
 

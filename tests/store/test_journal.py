@@ -18,8 +18,9 @@ def journal(tmp_path):
 
 @pytest.mark.parametrize(
     "username, role",
-    [("yamada", "customer"), ("nakamura", "customer"), ("agent", "agent"), ("editor", "content")],
-)
+    [("yamada", "customer"), ("nakamura", "customer"), ("agent", "agent"), ("editor", "content"),
+     ("admin", "admin")],
+)  # fmt: skip
 def test_everybody_logs_in_with_the_demo_password(journal, username, role):
     account = journal.login(username, f"{username}-demo")
     assert isinstance(account, Account) and account.role == role and account.username == username
@@ -44,6 +45,43 @@ def test_staff_accounts_come_to_a_store_seeded_before_them(tmp_path):
         connection.exec_driver_sql("INSERT INTO companies (id, name) VALUES (1, 'x')")
     assert ensure_seeded(engine) is False  # its customers are left as they are
     assert Journal(engine).login("agent", "agent-demo").role == "agent"
+    engine.dispose()
+
+
+def _staff_store(tmp_path, *accounts: tuple[str, str]):
+    """A migrated, seeded-looking store whose staff table holds `accounts` (username, role)."""
+    from bot.store.migrations import upgrade
+    from bot.store.passwords import hash_password
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO companies (id, name) VALUES (1, 'x')")
+        for username, role in accounts:
+            connection.exec_driver_sql(
+                "INSERT INTO staff (username, display_name, password_hash, role) "
+                "VALUES (?, ?, ?, ?)",
+                (username, username, hash_password(f"{username}-own"), role),
+            )
+    return engine
+
+
+def test_the_admin_account_comes_to_a_store_seeded_with_agents_and_editors(tmp_path):
+    engine = _staff_store(tmp_path, ("agent", "agent"), ("editor", "content"))
+    assert Journal(engine).login("admin", "admin-demo") is None
+    ensure_seeded(engine)
+    assert Journal(engine).login("admin", "admin-demo").role == "admin"
+    assert Journal(engine).login("agent", "agent-own").role == "agent"  # left as it was
+    engine.dispose()
+
+
+def test_a_store_with_staff_of_its_own_gets_no_demo_account(tmp_path):
+    engine = _staff_store(tmp_path, ("kimura", "agent"))
+    ensure_seeded(engine)
+    for username in ("agent", "editor", "admin"):
+        assert Journal(engine).login(username, f"{username}-demo") is None
+    assert Journal(engine).login("kimura", "kimura-own").role == "agent"
     engine.dispose()
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.store.database import make_engine
 from bot.store.migrations import downgrade, upgrade
@@ -12,8 +14,9 @@ from bot.store.models import metadata
 
 STORE_TABLES = {
     "companies", "users", "orders", "contracts", "invoices", "staff", "judgements", "turns",
+    "audit_log",
 }  # fmt: skip
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _tables(url: str) -> set[str]:
@@ -90,3 +93,49 @@ def test_0002_upgrades_a_store_left_at_0001_keeping_its_rows(empty_url):
             assert connection.exec_driver_sql("SELECT name FROM companies").scalar() == "x"
     finally:
         engine.dispose()
+
+
+def _insert_staff(url: str, username: str, role: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO staff (username, display_name, password_hash, role) "
+                    "VALUES (:username, :username, 'x', :role)"
+                ),
+                {"username": username, "role": role},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_0003_lets_staff_be_admins_and_keeps_the_staff_of_0002(empty_url):
+    upgrade(empty_url, "0002")
+    _insert_staff(empty_url, "agent", "agent")
+    with pytest.raises(IntegrityError):  # 0002 knows agents and editors only
+        _insert_staff(empty_url, "admin", "admin")
+    upgrade(empty_url)
+    _insert_staff(empty_url, "admin", "admin")
+    with pytest.raises(IntegrityError):
+        _insert_staff(empty_url, "boss", "owner")
+    with pytest.raises(IntegrityError):  # the copied table keeps its unique usernames
+        _insert_staff(empty_url, "agent", "agent")
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT username, role FROM staff ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("agent", "agent"), ("admin", "admin")]
+
+
+def test_0003_downgrades_to_0002_without_admins(empty_url):
+    upgrade(empty_url)
+    _insert_staff(empty_url, "agent", "agent")
+    _insert_staff(empty_url, "admin", "admin")
+    downgrade(empty_url, "0002")
+    assert "audit_log" not in _tables(empty_url)
+    with pytest.raises(IntegrityError):
+        _insert_staff(empty_url, "admin", "admin")
+    assert _revision(empty_url) == "0002"

@@ -10,8 +10,10 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
@@ -107,15 +109,23 @@ def stop_stack(stack: Stack) -> int | None:
     return stack.process.returncode
 
 
-@pytest.fixture(scope="session")
-def stack(trained_model, tmp_path_factory):
-    project = copy_project(trained_model, tmp_path_factory.mktemp("project"))
-    # Generous for the suite's many sessions, still finite: its own test lowers it.
-    running = start_stack(project, {"CHAT_RATE_LIMIT": "200/60"})
+@contextmanager
+def scratch_stack(trained_model: Path, folder: Path, extra_env: dict) -> Iterator[Stack]:
+    """A stack running in a scratch copy of the project at `folder`, stopped afterwards."""
+    running = start_stack(copy_project(trained_model, folder), extra_env)
     try:
         yield running
     finally:
         stop_stack(running)
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model, tmp_path_factory):
+    # Generous for the suite's many sessions, still finite: its own test lowers it.
+    with scratch_stack(
+        trained_model, tmp_path_factory.mktemp("project"), {"CHAT_RATE_LIMIT": "200/60"}
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

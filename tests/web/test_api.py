@@ -539,11 +539,16 @@ CONTENT_ENDPOINTS = [
     ("POST", "/api/content/train", {}),
     ("GET", "/api/content/train", None),
 ]
+ADMIN_ENDPOINTS = [("GET", "/api/admin/audit", None)]
 ROLE_CASES = [
     (endpoint, caller, status)
-    for endpoints, other_staff in ((AGENT_ENDPOINTS, "editor"), (CONTENT_ENDPOINTS, "agent"))
+    for endpoints, other_staff in (
+        (AGENT_ENDPOINTS, ("editor", "admin")),
+        (CONTENT_ENDPOINTS, ("agent", "admin")),
+        (ADMIN_ENDPOINTS, ("agent", "editor")),
+    )
     for endpoint in endpoints
-    for caller, status in (("", 401), ("yamada", 403), (other_staff, 403))
+    for caller, status in (("", 401), ("yamada", 403), *((name, 403) for name in other_staff))
 ]
 
 
@@ -552,11 +557,11 @@ def test_the_role_cases_cover_every_staff_route():
     routes = {
         (method, re.sub(r"\{[^}]+\}", "receipt", route.path))
         for route in app.routes
-        if route.path.startswith(("/api/agent", "/api/content"))
+        if route.path.startswith(("/api/agent", "/api/content", "/api/admin"))
         for method in getattr(route, "methods", ()) or ()
         if method != "HEAD"
     }
-    assert routes == {(m, p) for m, p, _ in AGENT_ENDPOINTS + CONTENT_ENDPOINTS}
+    assert routes == {(m, p) for m, p, _ in AGENT_ENDPOINTS + CONTENT_ENDPOINTS + ADMIN_ENDPOINTS}
 
 
 @pytest.mark.parametrize(
@@ -575,13 +580,17 @@ def test_staff_apis_refuse_other_roles(stack, users, endpoint, caller, status):
 
 @pytest.mark.parametrize(
     "path, role, title",
-    [("/agent", "agent", "テストコンソール"), ("/content", "editor", "FAQ 編集")],
+    [
+        ("/agent", "agent", "テストコンソール"),
+        ("/content", "editor", "FAQ 編集"),
+        ("/admin", "admin", "監査ログ"),
+    ],
 )
 def test_staff_pages_by_role(users, path, role, title):
     anonymous = users("").get(path)
     assert anonymous.status_code == 200 and "ログイン" in anonymous.text
     assert "<title>社員ログイン</title>" in anonymous.text
-    for caller in ("yamada", "agent" if role == "editor" else "editor"):
+    for caller in ("yamada", *({"agent", "editor", "admin"} - {role})):
         refused = users(caller).get(path)
         assert refused.status_code == 403 and "利用できません" in refused.text, caller
         assert "{{ROLE}}" not in refused.text

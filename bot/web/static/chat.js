@@ -39,6 +39,7 @@
     }
     log.append(row);
     scrollDown();
+    return bubble;
   }
 
   function greet() {
@@ -65,13 +66,15 @@
     if (busy) return;
     show(chatError, "");
     const shown = display || text;
-    addBubble("user", shown);
+    const mine = addBubble("user", shown);
     setBusy(true);
     try {
       const body = display ? { text, display } : { text };
       const data = await api("POST", "/api/chat", body);
+      if (data.masked) renderText(mine, data.masked);  // shown as kept: card numbers etc. hidden
       for (const reply of data.replies) addBubble("bot", reply.text, reply.buttons);
     } catch (error) {
+      if (error.data && error.data.masked) renderText(mine, error.data.masked);
       if (error.data && error.data.replies) {
         for (const reply of error.data.replies) addBubble("bot", reply.text, reply.buttons);
       } else {
