@@ -43,3 +43,33 @@ def test_order_numbers_are_extracted_inside_japanese_text(agent, text, order_num
 def test_odd_input_parses_without_error(agent, text):
     result = parse(agent, text)
     assert "intent" in result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "スマホのアラームを解除したいです",  # cancel an alarm: not "cancel my order"
+        "明日の美容院の予約をキャンセルしたい",
+        "佐川急便の再配達の電話番号を教えて",  # someone else's number: not the contact center
+        "Netflixの解約方法が分かりません",
+    ],
+)
+def test_the_shops_words_about_something_else_get_no_faq_answer(agent, text):
+    label, _ = predicted_label(parse(agent, text))
+    assert label in {"out_of_scope", "fallback"}, label
+
+
+@pytest.mark.parametrize(
+    ("text", "faq_id"),
+    [
+        ("注文した商品をキャンセルしたいです", "order_change_cancel"),
+        ("解約すると違約金はかかりますか", "cancellation_fee"),
+        ("JCBのカードは使えますか", "credit_card_brands"),
+    ],
+)
+def test_the_shops_own_questions_stay_in_scope(agent, text, faq_id):
+    result = parse(agent, text)
+    assert predicted_label(result)[0] == faq_id
+    assert result["scope"]["out_of_scope"] is False
+    scores = result["response_selector"]["faq"]["ranking"][0]["scores"]
+    assert set(scores) == {"dense", "lexical", "fused"}

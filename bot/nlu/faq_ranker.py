@@ -2,8 +2,10 @@
 
 For every FAQ entry it scores the question by
 - `dense`: the cosine similarity to the entry's closest example (its canonical question
-  included), from the sentence embeddings of SentenceEmbeddingFeaturizer;
-- `answer`: the similarity to the entry's answer (e5 "passage"), useful with one example each;
+  included): the examples' sentence features (e5 "query", as the question is), or, with
+  `example_kind: passage`, the examples embedded as e5 "passage" (better with one question each);
+- `answer`: the similarity to the entry's answer, or with `answer_with_question` to its first
+  example and answer together (e5 "passage"), useful with one example each;
 - `bm25`: Sudachi BM25 over the entry's examples and answer;
 - `classifier`: a logistic regression over the sentence embeddings, trained on the examples;
 - `selector`: the ResponseSelector's confidence, when one runs before this component.
@@ -73,6 +75,8 @@ class FaqRanker(GraphComponent):
             "retrieval_intent": "faq",
             "weights": {"dense": 1.0, "answer": 0.0, "bm25": 0.5, "classifier": 1.0},
             "use_answers": True,  # BM25 indexes each entry's answer too
+            "example_kind": "query",  # or "passage"
+            "answer_with_question": False,
             "answer_chars": 400,  # the start of an answer carries its topic
             "k1": 1.2,
             "b": 0.75,
@@ -90,7 +94,8 @@ class FaqRanker(GraphComponent):
         state: Dict[str, Any] | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
-        weights = {**self.get_default_config()["weights"], **(config.get("weights") or {})}
+        # The weights given replace the defaults as a whole: a signal not named counts 0.
+        weights = self._config["weights"] or self.get_default_config()["weights"]
         unknown = set(weights) - set(SIGNALS)
         if unknown:
             raise ValueError(
@@ -126,6 +131,7 @@ class FaqRanker(GraphComponent):
         """Indexes every entry's examples (vectors and words) and answer; fits the classifier."""
         intent = self._config["retrieval_intent"]
         vectors: Dict[str, List[np.ndarray]] = defaultdict(list)
+        texts: Dict[str, List[str]] = defaultdict(list)
         terms: Dict[str, List[str]] = defaultdict(list)
         for example in training_data.intent_examples:
             key = example.get(INTENT_RESPONSE_KEY)
@@ -133,34 +139,43 @@ class FaqRanker(GraphComponent):
             if example.get(INTENT) != intent or not key or vector is None:
                 continue
             vectors[key].append(vector)
+            texts[key].append(example.get(TEXT))
             terms[key] += content_terms(example.get(TOKENS_NAMES[TEXT]))
         self._keys = sorted(vectors)
         if not self._keys:
             self._persist()
             return self._resource
         self._responses = {k: training_data.responses.get(f"utter_{k}") for k in self._keys}
-        answers = [self._answer_text(key) for key in self._keys]
         tokenized_answers = self._answer_terms(training_data)
         self._documents = [
             terms[k] + (tokenized_answers.get(k, []) if self._config["use_answers"] else [])
             for k in self._keys
         ]
         self._bm25 = Bm25Index(self._documents, self._config["k1"], self._config["b"])
-        self._examples = np.concatenate([np.stack(vectors[k]) for k in self._keys])
+        embedder = cached_embedder(self._config["embedder"])
+        as_queries = np.concatenate([np.stack(vectors[k]) for k in self._keys])
+        if self._config["example_kind"] == "passage":
+            flat = [text for k in self._keys for text in texts[k]]
+            self._examples = embedder.training(flat, kind="passage")
+        else:
+            self._examples = as_queries
         sizes = np.array([len(vectors[k]) for k in self._keys])
         self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         if self._weights["answer"]:
-            embedder = cached_embedder(self._config["embedder"])
+            answers = [
+                self._answer_text(k, texts[k][0] if self._config["answer_with_question"] else "")
+                for k in self._keys
+            ]
             self._answers = embedder.training(answers, kind="passage")
         if self._weights["classifier"]:
-            self._fit_classifier(sizes)
+            self._fit_classifier(as_queries, sizes)
         self._persist()
         return self._resource
 
-    def _answer_text(self, key: str) -> str:
+    def _answer_text(self, key: str, question: str = "") -> str:
         responses = self._responses.get(key) or []
         text = " ".join(str(r.get("text") or "") for r in responses if isinstance(r, dict))
-        return text[: self._config["answer_chars"]]
+        return ((question + "\n") if question else "") + text[: self._config["answer_chars"]]
 
     def _answer_terms(self, training_data: TrainingData) -> Dict[str, List[str]]:
         """Sudachi content words of each answer (the tokenizer tokenized the responses)."""
@@ -173,15 +188,16 @@ class FaqRanker(GraphComponent):
                 out[key] = content_terms(example.get(TOKENS_NAMES[RESPONSE]))
         return out
 
-    def _fit_classifier(self, sizes: np.ndarray) -> None:
+    def _fit_classifier(self, vectors: np.ndarray, sizes: np.ndarray) -> None:
+        """Logistic regression from the question's vector to its entry (the `classifier`)."""
         from sklearn.linear_model import LogisticRegression
 
         labels = np.repeat(np.arange(len(self._keys)), sizes)
         if len(self._keys) < 2:
             return
         model = LogisticRegression(C=self._config["classifier_c"], max_iter=1000)
-        model.fit(self._examples, labels)
-        coef = np.zeros((len(self._keys), self._examples.shape[1]), np.float32)
+        model.fit(vectors, labels)
+        coef = np.zeros((len(self._keys), vectors.shape[1]), np.float32)
         intercept = np.zeros(len(self._keys), np.float32)
         if len(model.classes_) == 2:  # sklearn keeps one row for two classes
             coef[model.classes_[1]], intercept[model.classes_[1]] = (

@@ -69,6 +69,8 @@ def understanding(parse: Dict[str, Any], titles: Dict[str, Any]) -> Dict[str, An
             "label": item.get("intent_response_key"),
             "title": getattr(titles.get(item.get("intent_response_key")), "title", ""),
             "confidence": round(float(item.get("confidence") or 0.0), 4),
+            # FaqRanker's parts: meaning (e5 similarity), words (BM25) and their fusion
+            "scores": item.get("scores") or {},
         }
         for item in (selector.get("ranking") or [])[:10]
     ]
@@ -86,6 +88,7 @@ def understanding(parse: Dict[str, Any], titles: Dict[str, Any]) -> Dict[str, An
             for i in (parse.get("intent_ranking") or [])[:10]
         ],
         "faq_ranking": faq_ranking,
+        "scope": parse.get("scope"),
         "entities": [
             {k: e.get(k) for k in ("entity", "value", "start", "end", "extractor")}
             for e in parse.get("entities") or []

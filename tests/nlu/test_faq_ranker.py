@@ -85,7 +85,9 @@ def parsed(pipeline, text: str, intent: str = "faq") -> Message:
     tokenizer.process([message])
     featurizer.process([message])
     message.set("intent", {"name": intent, "confidence": 0.9}, add_to_output=True)
-    message.set("intent_ranking", [{"name": intent, "confidence": 0.9}], add_to_output=True)
+    other = "faq" if intent == "out_of_scope" else "out_of_scope"
+    ranking = [{"name": intent, "confidence": 0.9}, {"name": other, "confidence": 0.1}]
+    message.set("intent_ranking", ranking, add_to_output=True)
     ranker.process([message])
     scope.process([message])
     return message
@@ -214,3 +216,15 @@ def test_a_second_training_hits_the_embedding_cache(tmp_path, monkeypatch):
     assert train() == 0
     embedding_cache._shared.clear()
     assert train("    - 領収書を紙でください\n") == 1
+
+
+def test_the_classifiers_out_of_scope_is_overruled_for_a_question_clearly_in_scope(pipeline):
+    message = parsed(pipeline, "注文をキャンセルしたい", intent="out_of_scope")
+    assert message.get("scope")["clearly_in_scope"] is True
+    assert message.get("intent") == {"name": "faq", "confidence": pytest.approx(1.0)}
+    assert all(r["name"] != "out_of_scope" for r in message.get("intent_ranking"))
+
+
+def test_the_classifiers_out_of_scope_stands_when_the_meaning_agrees(pipeline):
+    message = parsed(pipeline, "タクシーを呼んでほしい", intent="out_of_scope")
+    assert message.get("intent")["name"] == "out_of_scope"

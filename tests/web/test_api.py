@@ -626,6 +626,12 @@ def test_inspect_shows_tokens_rankings_and_the_visitors_answer(stack, users):
     top = body["faq_ranking"][0]
     assert top == {**top, "label": "faq/cancellation_method", "title": "解約方法"}
     assert all(item["title"] for item in body["faq_ranking"])
+    # the dense (meaning) and lexical (BM25) parts beside the fused score, for each candidate
+    assert set(top["scores"]) == {"dense", "lexical", "fused"}
+    assert top["scores"]["dense"] > 0.8 and top["scores"]["lexical"] > 0
+    fused = [item["scores"]["fused"] for item in body["faq_ranking"]]
+    assert fused == sorted(fused, reverse=True)
+    assert body["scope"]["out_of_scope"] is False
     assert body["answers"]["visitor"][0]["text"] == corpus_answer(
         stack.project, "cancellation_method"
     )

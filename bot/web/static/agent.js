@@ -37,6 +37,8 @@
     }
   }
 
+  const score = (value) => (typeof value === "number" ? value.toFixed(3) : "");
+
   $("inspect-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     show($("inspect-error"), "");
@@ -61,9 +63,16 @@
           const tr = document.createElement("tr");
           cell(tr, r.title ? `${r.title}(${r[key]})` : r[key]);
           confidenceCell(tr, r.confidence);
+          if (r.scores) for (const part of ["dense", "lexical", "fused"]) cell(tr, score(r.scores[part]));
           body.append(tr);
         }
       }
+      const scope = data.scope;
+      $("scope").textContent = scope
+        ? `範囲外の例との近さ ${score(scope.out_of_scope_similarity)} / 範囲内の例との近さ ${score(scope.in_scope_similarity)}` +
+          (scope.foreign_names.length ? ` / 当店のデータにない名前: ${scope.foreign_names.join("、")}` : "") +
+          (scope.out_of_scope ? "(範囲外と判断)" : "")
+        : "";
       const entities = $("entities");
       entities.textContent = "";
       for (const e of data.entities) entities.append(el("li", "", `${e.entity}: ${e.value}(${e.extractor})`));
