@@ -178,5 +178,9 @@ def test_rasa_methods_have_their_configs():
             continue
         config = yaml.safe_load((CONFIGS / method.config).read_text(encoding="utf-8"))
         names = [step["name"] for step in config["pipeline"]]
+        if method.name.startswith("meaning"):  # the e5 pipelines rank without a selector
+            assert "bot.nlu.faq_ranker.FaqRanker" in names
+            assert "bot.nlu.dense_featurizer.SentenceEmbeddingFeaturizer" in names
+            continue
         assert "ResponseSelector" in names
         assert ("bot.nlu.bm25_ranker.FaqBm25Ranker" in names) == method.name.startswith("fusion")
