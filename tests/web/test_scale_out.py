@@ -189,5 +189,6 @@ def test_the_production_profile_refuses_to_start_half_configured():
             {"BOT_PROFILE": "production", "DATABASE_URL": "sqlite:///x", "REDIS_URL": REDIS_URL},
         )
     embedded = endpoints("http://x/webhook", {})
-    assert embedded["tracker_store"]["dialect"] == "sqlite" and "lock_store" not in embedded
+    assert embedded["tracker_store"]["dialect"] == "sqlite"
+    assert embedded["lock_store"]["type"] == "bot.serving.file_lock_store.FileLockStore"
     assert Path(ROOT / "endpoints.yml").exists()
