@@ -44,3 +44,15 @@ def test_other_conversations_are_not_blocked(tmp_path):
                 return True
 
     assert asyncio.run(asyncio.wait_for(run(), 5))
+
+
+def test_rasa_allows_several_workers_with_the_embedded_lock_store(monkeypatch):
+    from rasa.core.utils import number_of_sanic_workers
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.serving.profile import endpoints
+
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    config = endpoints("http://a", {})["lock_store"]
+    lock_store = EndpointConfig(type=config["type"], folder=config["folder"])
+    assert number_of_sanic_workers(lock_store) == 2
