@@ -18,7 +18,7 @@ from typing import Any, AsyncGenerator, Optional
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore
 
-DEFAULT_FOLDER = "var/locks"
+from bot.serving.profile import EMBEDDED_LOCK_FOLDER
 
 
 class FileLockStore(InMemoryLockStore):
@@ -27,7 +27,7 @@ class FileLockStore(InMemoryLockStore):
     def __init__(self, endpoint_config: Any = None, folder: Optional[str] = None) -> None:
         super().__init__()
         kwargs = getattr(endpoint_config, "kwargs", {}) or {}
-        self.folder = Path(folder or kwargs.get("folder") or DEFAULT_FOLDER)
+        self.folder = Path(folder or kwargs.get("folder") or EMBEDDED_LOCK_FOLDER)
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, conversation_id: str) -> Path:

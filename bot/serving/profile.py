@@ -1,6 +1,7 @@
 """Deployment profiles: where Rasa keeps conversations and locks, chosen by the environment.
 
-- embedded (default): trackers in SQLite under var/, locks on files under var/locks/. Nothing else to run.
+- embedded (default): trackers in SQLite under var/, locks on files under var/locks/. Nothing
+  else to run.
 - production (`BOT_PROFILE=production`): trackers in PostgreSQL (`TRACKER_DATABASE_URL`, else
   `DATABASE_URL`) and locks in Redis (`REDIS_URL`), so several Rasa servers can share
   conversations, and a restarted one loses no turn. The web apps keep their sessions in the same
@@ -31,6 +32,7 @@ def profile() -> str:
 
 EMBEDDED_TRACKERS = "var/trackers.sqlite3"
 EMBEDDED_LOCKS = "bot.serving.file_lock_store.FileLockStore"
+EMBEDDED_LOCK_FOLDER = "var/locks"
 
 
 NEEDS = (
@@ -67,7 +69,7 @@ def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, 
     if env.get("BOT_PROFILE", "embedded").lower() != "production":
         config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": EMBEDDED_TRACKERS}
         # File locks serialize a conversation across Rasa workers on this machine, no Redis.
-        config["lock_store"] = {"type": EMBEDDED_LOCKS, "folder": "var/locks"}
+        config["lock_store"] = {"type": EMBEDDED_LOCKS, "folder": EMBEDDED_LOCK_FOLDER}
         return config
     url = _production_trackers(env)
     redis_url = env.get("REDIS_URL")
