@@ -5,15 +5,17 @@ Like `Store`, every method is one unit of work and returns frozen views.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.store.database import make_engine
-from bot.store.models import Judgement, Staff, Turn, User
+from bot.store.models import FEEDBACK, Judgement, Staff, Turn, User
 from bot.store.passwords import dummy_hash, verify_password
 from bot.store.views import Account, JudgementView, TurnView
 
@@ -31,6 +33,27 @@ class TurnRecord:
     fallback: bool
     reply: str
     outcome: str = "ok"
+    candidates: Sequence[tuple[str, float]] = ()  # [(label, confidence)], best first
+
+
+def _candidates_json(candidates: Sequence[tuple[str, float]]) -> str | None:
+    """As many (label, confidence) pairs as fit the column, as JSON."""
+    rows: list = []
+    for label, confidence in candidates:
+        row = [str(label)[:200], round(float(confidence), 4)]
+        if len(json.dumps(rows + [row], ensure_ascii=False)) > 2000:
+            break
+        rows.append(row)
+    return json.dumps(rows, ensure_ascii=False) if rows else None
+
+
+def _candidates_of(stored: str | None) -> tuple[tuple[str, float], ...]:
+    if not stored:
+        return ()
+    try:
+        return tuple((str(label), float(score)) for label, score in json.loads(stored))
+    except (ValueError, TypeError):
+        return ()
 
 
 def _clip(text: str | None, limit: int) -> str | None:
@@ -103,22 +126,44 @@ class Journal:
 
     # ------------------------------------------------------------ conversation log
 
-    def log_turn(self, record: TurnRecord) -> None:
+    def log_turn(self, record: TurnRecord) -> int:
+        """Stores the turn; its id, which the customer's feedback names."""
         with self._session() as session, session.begin():
-            session.add(
-                Turn(
-                    at=datetime.now(timezone.utc),
-                    conversation_id=record.conversation_id[:64],
-                    username=record.username,
-                    text=record.text[:2000],
-                    intent=_clip(record.intent, 200),
-                    faq_id=_clip(record.faq_id, 200),
-                    confidence=record.confidence,
-                    fallback=record.fallback,
-                    reply=record.reply[:8000],
-                    outcome=record.outcome[:20],
-                )
+            row = Turn(
+                at=datetime.now(timezone.utc),
+                conversation_id=record.conversation_id[:64],
+                username=record.username,
+                text=record.text[:2000],
+                intent=_clip(record.intent, 200),
+                faq_id=_clip(record.faq_id, 200),
+                confidence=record.confidence,
+                fallback=record.fallback,
+                reply=record.reply[:8000],
+                outcome=record.outcome[:20],
+                candidates=_candidates_json(record.candidates),
             )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def turn(self, turn_id: int) -> TurnView | None:
+        with self._session() as session:
+            row = session.get(Turn, turn_id)
+            return turn_view(row) if row is not None else None
+
+    def set_feedback(self, turn_id: int, conversation_id: str, feedback: str) -> TurnView | None:
+        """Records (or changes) the feedback on a turn of `conversation_id`; None when that
+        conversation has no such turn. One value per turn: a second click replaces the first."""
+        if feedback not in FEEDBACK:
+            raise ValueError(f"feedback must be one of {FEEDBACK}, not {feedback!r}")
+        with self._session() as session, session.begin():
+            row = session.get(Turn, turn_id)
+            if row is None or row.conversation_id != conversation_id:
+                return None
+            row.feedback = feedback
+            row.feedback_at = datetime.now(timezone.utc)
+            session.flush()
+            return turn_view(row)
 
     def turns(self, conversation_id: str | None = None, limit: int = 1000) -> list[TurnView]:
         """The latest turns (of one conversation, if given), oldest first."""
@@ -152,4 +197,7 @@ def turn_view(row: Turn) -> TurnView:
         row.fallback,
         row.reply,
         row.outcome,
+        row.id,
+        _candidates_of(row.candidates),
+        row.feedback,
     )

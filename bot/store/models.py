@@ -161,6 +161,7 @@ class Invoice(Base):
 
 
 STAFF_ROLES = ("agent", "content", "admin")
+FEEDBACK = ("helpful", "unhelpful")  # 役に立った / 役に立たなかった
 AUDIT_ACTIONS = ("answer_as_customer", "export", "erase", "purge")
 
 
@@ -195,6 +196,7 @@ class Turn(Base):
     """One chat turn as the web app saw it: the question, how it was understood, the reply."""
 
     __tablename__ = "turns"
+    __table_args__ = (CheckConstraint(one_of("feedback", FEEDBACK), name="feedback"),)
 
     id = Column(Integer, primary_key=True)
     at = Column(AwareDateTime(), nullable=False, index=True)
@@ -207,6 +209,10 @@ class Turn(Base):
     fallback = Column(Boolean, nullable=False, default=False)
     reply = Column(String(8000), nullable=False)
     outcome = Column(String(20), nullable=False, default="ok")  # ok / degraded
+    # The "did you mean" candidates the bot had: JSON [[label, confidence], ...], best first.
+    candidates = Column(String(2000))
+    feedback = Column(String(12))  # NULL until the customer clicks; one value per turn
+    feedback_at = Column(AwareDateTime())
 
 
 class AuditEntry(Base):

@@ -102,6 +102,9 @@ class TurnView:
     fallback: bool
     reply: str
     outcome: str
+    id: int | None = None
+    candidates: tuple[tuple[str, float], ...] = ()  # the "did you mean" candidates, best first
+    feedback: str | None = None  # "helpful", "unhelpful" or None
 
 
 @dataclass(frozen=True)

@@ -104,3 +104,23 @@ def test_turns_are_logged_and_clipped(journal):
     assert (second.username, second.fallback, second.outcome) == (None, True, "degraded")
     assert journal.turn_count() == 2
     assert [t.text for t in journal.turns("c2")] == ["hello"]
+
+
+def test_feedback_is_one_value_per_turn_and_only_for_its_own_conversation(journal):
+    candidates = [("faq/cancellation_method", 0.61), ("faq/cancellation_fee", 0.2)]
+    turn_id = journal.log_turn(
+        TurnRecord(
+            "c1", None, "解約", "faq", "cancellation_method", 0.61, False, "r", "ok", candidates
+        )
+    )
+    other = journal.log_turn(TurnRecord("c2", None, "x", None, None, None, True, "sorry"))
+    assert journal.turn(turn_id).candidates == tuple(candidates)
+    assert journal.turn(turn_id).feedback is None
+    assert journal.set_feedback(turn_id, "c2", "helpful") is None  # another conversation's turn
+    assert journal.set_feedback(10_000, "c1", "helpful") is None
+    assert journal.set_feedback(turn_id, "c1", "helpful").feedback == "helpful"
+    assert journal.set_feedback(turn_id, "c1", "unhelpful").feedback == "unhelpful"
+    assert [t.feedback for t in journal.turns()] == ["unhelpful", None]
+    assert journal.turn(other).candidates == ()
+    with pytest.raises(ValueError):
+        journal.set_feedback(turn_id, "c1", "great")

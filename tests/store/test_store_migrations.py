@@ -16,7 +16,7 @@ STORE_TABLES = {
     "companies", "users", "orders", "contracts", "invoices", "staff", "judgements", "turns",
     "audit_log",
 }  # fmt: skip
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _tables(url: str) -> set[str]:
@@ -139,3 +139,34 @@ def test_0003_downgrades_to_0002_without_admins(empty_url):
     with pytest.raises(IntegrityError):
         _insert_staff(empty_url, "admin", "admin")
     assert _revision(empty_url) == "0002"
+
+
+def _insert_turn(url: str, feedback: str | None = None) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            columns = "at, conversation_id, text, fallback, reply, outcome"
+            values = "'2026-12-01 00:00:00', 'c1', '解約したい', false, 'r', 'ok'"
+            if feedback is not None:
+                columns, values = columns + ", feedback", values + f", '{feedback}'"
+            connection.exec_driver_sql(f"INSERT INTO turns ({columns}) VALUES ({values})")
+    finally:
+        engine.dispose()
+
+
+def test_0004_adds_feedback_to_the_turns_of_0003_and_checks_its_values(empty_url):
+    upgrade(empty_url, "0003")
+    _insert_turn(empty_url)
+    upgrade(empty_url)
+    _insert_turn(empty_url, "unhelpful")
+    with pytest.raises(IntegrityError):
+        _insert_turn(empty_url, "great")
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT text, feedback FROM turns ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("解約したい", None), ("解約したい", "unhelpful")]
+    downgrade(empty_url, "0003")
+    _insert_turn(empty_url)
