@@ -110,11 +110,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         prepare(space)
 
     finetune = None
-    if args.finetune:
-        from bot.models import NoModelError, latest_model
+    if args.finetune:  # from the model customers get now
+        from bot.models import NoModelError, published_model
 
         try:
-            finetune = latest_model(out)
+            finetune = published_model(out)
         except NoModelError as error:
             print(error, file=sys.stderr)
             return 1
@@ -128,6 +128,25 @@ def cmd_train(args: argparse.Namespace) -> int:
         finetune=finetune,
         epoch_fraction=args.epoch_fraction,
     )
+    return _validate_and_publish(args, model)
+
+
+def _validate_and_publish(args: argparse.Namespace, model: Path) -> int:
+    """--validate: load the model and check the canonical questions (rejected if it fails);
+    then publish it, unless --no-publish (the content editor publishes after validating)."""
+    import json
+
+    from bot.serving.publish import publish, reject, validate_model
+
+    validation = None
+    if args.validate:
+        validation = validate_model(model, args.corpus)
+        print("validation: " + json.dumps(validation, ensure_ascii=False), flush=True)
+        if not validation["ok"]:
+            print(f"rejected: {reject(model, Path.cwd())}", file=sys.stderr)
+            return 3
+    if not args.no_publish:
+        publish(model, validation)
     print(f"model: {model}")
     return 0
 
@@ -174,6 +193,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.privacy.retention import RetentionError
+    from bot.serving.profile import ProfileError
     from bot.serving.serve import serve
 
     try:
@@ -183,7 +203,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             web_port=args.web_port,
             host=args.host,
         )
-    except RetentionError as error:
+    except (RetentionError, ProfileError) as error:
         print(error, file=sys.stderr)
         return 2
 
@@ -334,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--epoch-fraction", type=float, default=0.1, help="share of the epochs when fine-tuning"
+    )
+    train.add_argument(
+        "--validate", action="store_true", help="load the model, ask the canonical questions"
+    )
+    train.add_argument(
+        "--no-publish", action="store_true", help="do not make it the model Rasa servers pull"
     )
     train.set_defaults(func=cmd_train)
 

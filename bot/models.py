@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any, Dict, Optional
 
 MODELS_DIR = Path("models")
 KEEP_MODELS = 3
+POINTER = "published.json"  # names the model every Rasa server answers with (serving/publish)
 
 
 class NoModelError(RuntimeError):
@@ -21,11 +24,32 @@ def latest_model(models_dir: Path = MODELS_DIR) -> Path:
     return archives[-1]
 
 
+def pointer(models_dir: Path = MODELS_DIR) -> Optional[Dict[str, Any]]:
+    """What `published.json` says, or None when nothing was published (or it is unreadable)."""
+    try:
+        data = json.loads((Path(models_dir) / POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("model"), str) else None
+
+
+def published_model(models_dir: Path = MODELS_DIR) -> Path:
+    """The published model; before the first publish (or if its file is gone), the newest."""
+    data = pointer(models_dir)
+    if data is not None:
+        path = Path(models_dir) / Path(data["model"]).name
+        if path.is_file():
+            return path
+    return latest_model(models_dir)
+
+
 def prune_models(models_dir: Path = MODELS_DIR, keep: int = KEEP_MODELS) -> None:
-    """Deletes all but the newest `keep` archives, so the disk does not fill up."""
+    """Deletes all but the newest `keep` archives (never the published one)."""
     archives = sorted(Path(models_dir).glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    published = (pointer(models_dir) or {}).get("model")
     for old in archives[:-keep]:
-        old.unlink(missing_ok=True)
+        if old.name != published:
+            old.unlink(missing_ok=True)
 
 
 def train_model(

@@ -3,12 +3,14 @@
 Like Rasa's REST channel (`/webhooks/rest/webhook`), but at `/webhooks/web/webhook`: it parses
 the message once, hands that parse to the dialogue (Rasa skips its own NLU run when a message
 carries parse data) and answers `{"messages": [...], "parse": {...}}`, so the web app logs how
-the bot understood the turn without asking Rasa a second time.
+the bot understood the turn without asking Rasa a second time. `GET /webhooks/web/model` says
+which model the worker that answers has loaded.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -36,6 +38,14 @@ class WebInput(RestInput):
         @hook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @hook.route("/model", methods=["GET"])
+        async def model(request: Request) -> HTTPResponse:
+            """Which model this worker answers with: each Rasa worker is its own process, and
+            a new connection may reach any of them (the editor asks until it has seen all)."""
+            processor = getattr(request.app.ctx.agent, "processor", None)
+            name = getattr(processor, "model_filename", None)  # the archive's own file name
+            return response.json({"pid": os.getpid(), "model": name})
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -2,6 +2,8 @@
 
 - embedded (default): trackers in SQLite under var/, locks on files under var/locks/. Nothing
   else to run.
+- both: with MODEL_SERVER_URL (set by `bot serve`), every Rasa worker pulls the published
+  model from the web app's model server instead of loading one file once.
 - production (`BOT_PROFILE=production`): trackers in PostgreSQL (`TRACKER_DATABASE_URL`, else
   `DATABASE_URL`) and locks in Redis (`REDIS_URL`), so several Rasa servers can share
   conversations, and a restarted one loses no turn. The web apps keep their sessions in the same
@@ -33,6 +35,8 @@ def profile() -> str:
 EMBEDDED_TRACKERS = "var/trackers.sqlite3"
 EMBEDDED_LOCKS = "bot.serving.file_lock_store.FileLockStore"
 EMBEDDED_LOCK_FOLDER = "var/locks"
+MODEL_PATH = "/internal/model"  # the web app's model server (bot/web/model_server.py)
+DEFAULT_PULL_S = 5  # Rasa asks the model server this often; a 304 costs next to nothing
 
 
 NEEDS = (
@@ -62,10 +66,28 @@ def tracker_store_url(env: Dict[str, str] | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def model_server(env: Dict[str, str]) -> Dict[str, Any] | None:
+    """Where Rasa pulls its model (MODEL_SERVER_URL, MODEL_SERVER_TOKEN, MODEL_PULL_S)."""
+    url = env.get("MODEL_SERVER_URL")
+    if not url:
+        return None
+    token = env.get("MODEL_SERVER_TOKEN")
+    if not token:
+        raise ProfileError("MODEL_SERVER_URL needs MODEL_SERVER_TOKEN (the model is not public)")
+    try:
+        interval = max(1, int(env.get("MODEL_PULL_S") or DEFAULT_PULL_S))
+    except ValueError:
+        raise ProfileError("MODEL_PULL_S must be a whole number of seconds") from None
+    return {"url": url, "token": token, "wait_time_between_pulls": interval}
+
+
 def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, Any]:
     """Rasa's endpoints for the current profile."""
     env = dict(os.environ if env is None else env)
     config: Dict[str, Any] = {"action_endpoint": {"url": actions_url}}
+    models = model_server(env)
+    if models:
+        config["models"] = models
     if env.get("BOT_PROFILE", "embedded").lower() != "production":
         config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": EMBEDDED_TRACKERS}
         # File locks serialize a conversation across Rasa workers on this machine, no Redis.
@@ -97,11 +119,15 @@ def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, 
     return config
 
 
-def write_endpoints(actions_port: int, folder: Path = Path("var")) -> Path:
-    """The endpoints file for `rasa run`, written under var/ (it may hold a password)."""
+def write_endpoints(
+    actions_port: int, folder: Path = Path("var"), env: Dict[str, str] | None = None
+) -> Path:
+    """The endpoints file for `rasa run`, written under var/ (it may hold secrets)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"endpoints-{profile()}-{actions_port}.yml"
-    text = yaml.safe_dump(endpoints(f"http://127.0.0.1:{actions_port}/webhook"), sort_keys=False)
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
+    config = endpoints(f"http://127.0.0.1:{actions_port}/webhook", env)
+    text = yaml.safe_dump(config, sort_keys=False)
+    path.unlink(missing_ok=True)  # created afresh, readable by its owner only from the start
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(text)
     return path

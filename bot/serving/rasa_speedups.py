@@ -1,16 +1,24 @@
-"""A fix for a slow spot of Rasa 3.6, installed by the processes that run Rasa's dialogue.
+"""Fixes for slow spots of Rasa 3.6, installed by the processes that run Rasa's dialogue.
 
 RemoteAction checks every action server response with `jsonschema.validate()`, which checks the
 *schema itself* against the JSON-Schema meta-schema on every call. A profile of `make bench`
 showed that re-check taking more than half of the Rasa server's CPU per turn. The patched method
 validates the same response against the same schema, with a validator built (and its schema
 checked) once.
+
+A Rasa worker that pulls a new model from the model server loads it inside its event loop, so
+every turn sent to that worker waits seconds. The patched pull loads the model in a thread:
+the worker keeps answering with the old model until the new one is ready, then switches.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from functools import lru_cache
 from typing import Any, Dict
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -38,8 +46,33 @@ def _validate_action_result(self, result: Dict[str, Any]) -> bool:
     raise error
 
 
+async def _update_model_from_server(model_server: Any, agent: Any) -> None:
+    """Rasa's own pull (rasa.core.agent), with the model loaded off the event loop."""
+    import aiohttp
+    from rasa.core import agent as rasa_agent
+    from rasa.nlu.utils import is_url
+    from rasa.utils.common import TempDirectoryPath, get_temp_dir_name
+
+    if not is_url(model_server.url):
+        raise aiohttp.InvalidURL(model_server.url)
+    with TempDirectoryPath(get_temp_dir_name()) as folder:
+        try:
+            fingerprint = await rasa_agent._pull_model_and_fingerprint(
+                model_server, agent.fingerprint, folder
+            )
+            if fingerprint:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, rasa_agent._load_and_set_updated_model, agent, folder, fingerprint
+                )
+                log.info("now answering with the model %s", fingerprint)
+        except Exception:  # noqa: BLE001 - as Rasa does: keep the previous model
+            log.exception("Failed to update model. The previous model will stay loaded.")
+
+
 def install() -> None:
-    """Patches RemoteAction once per process (idempotent)."""
+    """Patches RemoteAction and the model pull once per process (idempotent)."""
+    from rasa.core import agent as rasa_agent
     from rasa.core.actions.action import RemoteAction
 
     RemoteAction._validate_action_result = _validate_action_result
+    rasa_agent._update_model_from_server = _update_model_from_server

@@ -1,7 +1,10 @@
 """`make run`: the web app, the Rasa server and the action server, started and stopped together.
 
 Rasa and the action server listen on 127.0.0.1 only; the web app on HOST (default 127.0.0.1).
-Rasa's HTTP API (model swap, trackers) needs a token that only the web app is given.
+Rasa's HTTP API (trackers) needs a token that only the web app is given. Rasa runs
+RASA_WORKERS worker processes (default: one per core), serialized per conversation by the
+profile's lock store; each worker pulls the published model from the web app's model server
+(a token only Rasa is given), so a retrain in the content editor reaches all of them.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from pathlib import Path
 from typing import List
 
 from bot.corpora import workspace
-from bot.models import latest_model
+from bot.models import published_model
 from bot.serving.actions_server import KEEP_ALIVE, start_action_server, stop, wait_for
-from bot.serving.profile import write_endpoints
+from bot.serving.profile import MODEL_PATH, ProfileError, write_endpoints
 
 
 def rasa_command(
@@ -44,6 +47,16 @@ def web_command(host: str, port: int) -> List[str]:
     ]  # fmt: skip
 
 
+def rasa_workers() -> int:
+    """RASA_WORKERS, default one per core."""
+    text = os.environ.get("RASA_WORKERS", "").strip()
+    if not text:
+        return max(1, os.cpu_count() or 1)
+    if not text.isdigit() or int(text) < 1:
+        raise ProfileError(f"RASA_WORKERS must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 MAX_RESTARTS = 5  # per child within RESTART_WINDOW_S; beyond that something is really wrong
 RESTART_WINDOW_S = 300
 
@@ -58,13 +71,21 @@ def serve(
     from bot.store import ensure_seeded, make_engine
 
     models = workspace(Path(os.environ.get("FAQ_CORPUS", "faq_corpus"))).models
-    model = latest_model(models)
+    model = published_model(models)
     token_secret()  # made up now if unset (development), so the children share it
     Path("var").mkdir(exist_ok=True)  # embedded SQLite files: the store and Rasa's trackers
     ensure_seeded(make_engine())  # the embedded SQLite store is created and seeded on first run
     retention_age()  # a bad BOT_RETENTION_DAYS stops the start, not the first purge a day later
     rasa_token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(32)
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", **KEEP_ALIVE)
+    workers = rasa_workers()
+    env = dict(
+        os.environ,
+        RASA_TELEMETRY_ENABLED="false",
+        **KEEP_ALIVE,
+        MODEL_SERVER_URL=f"http://127.0.0.1:{web_port}{MODEL_PATH}",
+        MODEL_SERVER_TOKEN=os.environ.get("MODEL_SERVER_TOKEN") or secrets.token_urlsafe(32),
+        RASA_WORKERS=str(workers),
+    )
     web_env = dict(
         env,
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
@@ -72,16 +93,18 @@ def serve(
         RASA_AUTH_TOKEN=rasa_token,
         PROJECT_DIR=str(Path.cwd()),
     )
-    endpoints = write_endpoints(actions_port)
+    endpoints = write_endpoints(actions_port, env=env)
+    # Sanic's workers; Rasa takes more than one only with a multi-process lock store.
+    rasa_env = dict(env, SANIC_WORKERS=str(workers))
     starters = {
         "action server": lambda: start_action_server(actions_port, quiet=False),
-        # the newest model: after a retrain from the content editor, that is the swapped-in one
-        "Rasa server": lambda: subprocess.Popen(
-            rasa_command(rasa_port, endpoints, latest_model(models), rasa_token), env=env
-        ),
         "web app": lambda: subprocess.Popen(web_command(host, web_port), env=web_env),
+        # Its workers pull the published model from the web app (--model is the fallback).
+        "Rasa server": lambda: subprocess.Popen(
+            rasa_command(rasa_port, endpoints, published_model(models), rasa_token), env=rasa_env
+        ),
     }
-    children = {name: start() for name, start in starters.items()}
+    children = {name: start() for name, start in starters.items() if name != "Rasa server"}
     retention = DailyPurge(scheduled_purge).start()  # now, then every 24 hours
     restarts: dict[str, list[float]] = {name: [] for name in starters}
     stopping = False
@@ -98,11 +121,14 @@ def serve(
             timeout=120,
             process=children["action server"],
         )
-        wait_for(f"http://127.0.0.1:{rasa_port}/", timeout=300, process=children["Rasa server"])
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        wait_for(f"http://{shown}:{web_port}/healthz", timeout=120, process=children["web app"])
+        # The model server is the web app: up before Rasa asks it for the model.
+        wait_for(f"http://{shown}:{web_port}/", timeout=120, process=children["web app"])
+        children["Rasa server"] = starters["Rasa server"]()
+        wait_for(f"http://127.0.0.1:{rasa_port}/", timeout=300, process=children["Rasa server"])
+        wait_for(f"http://{shown}:{web_port}/healthz", timeout=300, process=children["web app"])
         print(
-            f"\nReady. Model {model.name}.\n"
+            f"\nReady. Model {model.name}, {workers} Rasa worker(s).\n"
             f"  Chat:          http://{shown}:{web_port}/   (demo shop with the widget: /shop)\n"
             f"  Agent console: http://{shown}:{web_port}/agent    (agent / agent-demo)\n"
             f"  FAQ editor:    http://{shown}:{web_port}/content  (editor / editor-demo)\n"

@@ -20,10 +20,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.faq.catalog import Contact, load_catalog
 from bot.privacy.detect import Masker
 from bot.store import Journal, ensure_seeded, make_engine
-from bot.web import admin, agent, chat, content
+from bot.web import admin, agent, chat, content, model_server
 from bot.web.common import ROLE_NAMES, ApiError, AppState, current_session
 from bot.web.sessions import RedisSessionStore, RedisWindow, SessionStore, SlidingWindow
 from bot.web.settings import Settings
+from bot.web.trainer import Trainer
 from bot.web.upstream import Upstream
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             masker=Masker(contact.phone for contact in [MAIN_LINE, *contacts.values()]),
             contacts={key: contact.render() for key, contact in contacts.items()},
         )
-        app.state.trainer = content.Trainer(settings, upstream)
+        app.state.trainer = Trainer(settings, upstream)
         try:
             yield
         finally:
@@ -230,5 +231,6 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(agent.router)
     app.include_router(content.router)
     app.include_router(admin.router)
+    app.include_router(model_server.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -18,6 +18,14 @@ def _rate(text: str, default: tuple[int, float]) -> tuple[int, float]:
         return default
 
 
+def _positive(text: Optional[str], default: int) -> int:
+    try:
+        value = int(text or default)
+    except ValueError:
+        return default
+    return value if value >= 1 else default
+
+
 @dataclass
 class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
@@ -34,6 +42,13 @@ class Settings:
     session_idle_s: float = 8 * 3600
     rasa_timeout_s: float = 30.0  # a model swap blocks Rasa for some seconds: wait, do not fail
     train_command: List[str] = field(default_factory=lambda: [sys.executable, "-m", "bot", "train"])
+    # The model server (bot/web/model_server.py): the token Rasa servers pull with; no token,
+    # no model server. After a publish the editor waits until every worker of every Rasa server
+    # answers with the new model: RASA_SERVERS (default: RASA_URL), RASA_WORKERS each.
+    model_server_token: Optional[str] = None
+    rasa_servers: List[str] = field(default_factory=list)
+    rasa_workers: int = 1
+    model_pull_s: float = 5.0  # Rasa's wait_time_between_pulls
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,8 +57,10 @@ class Settings:
         train = [sys.executable, "-m", "bot", "train"]
         if env.get("BOT_TRAIN_CONFIG"):
             train += ["--config", env["BOT_TRAIN_CONFIG"]]
+        rasa_url = env.get("RASA_URL", cls.rasa_url).rstrip("/")
+        servers = [u.strip().rstrip("/") for u in env.get("RASA_SERVERS", "").split(",")]
         return cls(
-            rasa_url=env.get("RASA_URL", cls.rasa_url).rstrip("/"),
+            rasa_url=rasa_url,
             actions_url=env.get("ACTIONS_URL", cls.actions_url).rstrip("/"),
             rasa_token=env.get("RASA_AUTH_TOKEN") or None,
             project_dir=project,
@@ -55,6 +72,10 @@ class Settings:
             client_rate=_rate(env.get("CLIENT_RATE_LIMIT", ""), cls.client_rate),
             login_failures=_rate(env.get("LOGIN_FAILURE_LIMIT", ""), cls.login_failures),
             train_command=train,
+            model_server_token=env.get("MODEL_SERVER_TOKEN") or None,
+            rasa_servers=[u for u in servers if u] or [rasa_url],
+            rasa_workers=_positive(env.get("RASA_WORKERS"), 1),
+            model_pull_s=float(_positive(env.get("MODEL_PULL_S"), 5)),
         )
 
     @property
