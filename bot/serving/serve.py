@@ -94,8 +94,12 @@ def serve(
         PROJECT_DIR=str(Path.cwd()),
     )
     endpoints = write_endpoints(actions_port, env=env)
-    # Sanic's workers; Rasa takes more than one only with a multi-process lock store.
-    rasa_env = dict(env, SANIC_WORKERS=str(workers))
+    # Sanic's workers; Rasa takes more than one only with a multi-process lock store. Each
+    # worker embeds with its share of the cores: more engine threads than cores only contend.
+    threads = os.environ.get("BOT_EMBEDDER_THREADS") or str(
+        max(1, (os.cpu_count() or 1) // workers)
+    )
+    rasa_env = dict(env, SANIC_WORKERS=str(workers), BOT_EMBEDDER_THREADS=threads)
     starters = {
         "action server": lambda: start_action_server(actions_port, quiet=False),
         "web app": lambda: subprocess.Popen(web_command(host, web_port), env=web_env),

@@ -80,6 +80,7 @@ def start_stack(project: Path, extra_env: dict | None = None) -> Stack:
         "RASA_TELEMETRY_ENABLED": "false",
         "DATABASE_URL": f"sqlite:///{project / 'store.sqlite3'}",
         "CLIENT_RATE_LIMIT": "100000/60",  # every test client comes from 127.0.0.1
+        "RASA_WORKERS": "2",  # every stack test runs with several Rasa workers
         **(extra_env or {}),
     }
     env.pop("BOT_TOKEN_SECRET", None)  # the stack makes up its own, like `make run`

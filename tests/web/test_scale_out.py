@@ -1,13 +1,18 @@
 """The production profile: PostgreSQL trackers and Redis locks and sessions, several servers.
 
-Two Rasa servers answer one conversation alternately and keep its state; a Rasa server restarted
-in the middle of a conversation loses no turn; two web apps share their customers' sessions.
+Two Rasa servers of two workers each pull their model from the first web app's model server.
+They answer one conversation alternately and keep its state; a Rasa server restarted in the
+middle of a conversation loses no turn; two web apps share their customers' sessions; a
+published model reaches all four workers while customers chat, without one failed request.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -18,15 +23,44 @@ from sqlalchemy import create_engine, text
 
 from bot.identity import mint_token
 from bot.serving.actions_server import free_port, start_action_server, stop, wait_for
-from bot.serving.profile import endpoints
+from bot.serving.profile import MODEL_PATH, endpoints
+from bot.serving.publish import publish
 from bot.serving.serve import rasa_command, web_command
-from tests.web.conftest import ROOT, Client
+from tests.web.conftest import ROOT, Client, copy_project
 
 POSTGRES = os.environ.get(
     "STORE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("SCALE_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 TOKEN = uuid.uuid4().hex
+MODEL_TOKEN = uuid.uuid4().hex
+WORKERS = 2
+PULL_S = 2
+
+
+def worker_models(rasa: str) -> dict[int, str]:
+    """{pid: model} of the workers of one Rasa server, each asked on a new connection."""
+    seen: dict[int, str] = {}
+    for _ in range(16):
+        try:
+            body = httpx.get(f"{rasa}/webhooks/web/model", timeout=10).json()
+        except httpx.HTTPError:
+            continue
+        seen[body["pid"]] = body["model"]
+        if len(seen) == WORKERS:
+            break
+    return seen
+
+
+def wait_for_model(rasas: list[str], name: str, timeout: float) -> float:
+    """Seconds until every worker of every server answers with model `name`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        seen = [worker_models(rasa) for rasa in rasas]
+        if all(len(s) == WORKERS and set(s.values()) == {name} for s in seen):
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise AssertionError(f"not every worker has {name} after {timeout} s: {seen}")
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +75,8 @@ def cluster(trained_model, tmp_path_factory):
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     database = admin.url.set(database=name).render_as_string(hide_password=False)
     folder = tmp_path_factory.mktemp("scale")
+    project = copy_project(trained_model, folder / "project")  # the model server's models/
+    web_ports = [free_port(), free_port()]
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -48,6 +84,12 @@ def cluster(trained_model, tmp_path_factory):
         "DATABASE_URL": database,
         "REDIS_URL": REDIS_URL,
         "BOT_TOKEN_SECRET": uuid.uuid4().hex * 2,  # this test mints tokens with it too
+        "MODEL_SERVER_URL": f"http://127.0.0.1:{web_ports[0]}{MODEL_PATH}",
+        "MODEL_SERVER_TOKEN": MODEL_TOKEN,
+        "MODEL_PULL_S": str(PULL_S),
+        "RASA_WORKERS": str(WORKERS),
+        "CHAT_RATE_LIMIT": "100000/60",  # the publish test's customers chat without pause
+        "CLIENT_RATE_LIMIT": "100000/60",
     }
     secret_before = os.environ.get("BOT_TOKEN_SECRET")
     os.environ["BOT_TOKEN_SECRET"] = env["BOT_TOKEN_SECRET"]
@@ -67,34 +109,42 @@ def cluster(trained_model, tmp_path_factory):
         os.environ.clear()
         os.environ.update(saved)
     rasa_ports = [free_port(), free_port()]
-    web_ports = [free_port(), free_port()]
 
     def start_rasa(i: int) -> subprocess.Popen:
         command = rasa_command(rasa_ports[i], endpoints_file, trained_model, TOKEN)
         return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command,
+            cwd=ROOT,
+            env={**env, "SANIC_WORKERS": str(WORKERS)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
-    for i in (0, 1):
-        processes[f"rasa{i}"] = start_rasa(i)
+    rasas = [f"http://127.0.0.1:{p}" for p in rasa_ports]
     for i in (0, 1):
         web_env = {
             **env,
-            "RASA_URL": f"http://127.0.0.1:{rasa_ports[i]}",
+            "RASA_URL": rasas[i],
+            "RASA_SERVERS": ",".join(rasas),
             "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
             "RASA_AUTH_TOKEN": TOKEN,
-            "PROJECT_DIR": str(ROOT),
+            "PROJECT_DIR": str(project),
         }
         processes[f"web{i}"] = subprocess.Popen(
             web_command("127.0.0.1", web_ports[i]), cwd=ROOT, env=web_env
         )
     try:
         wait_for(f"http://127.0.0.1:{actions_port}/health", 120, processes["actions"])
+        for i in (0, 1):  # the model server first: the Rasa workers pull from it at start
+            wait_for(f"http://127.0.0.1:{web_ports[i]}/", 120, processes[f"web{i}"])
         for i in (0, 1):
-            wait_for(f"http://127.0.0.1:{rasa_ports[i]}/", 400, processes[f"rasa{i}"])
-            wait_for(f"http://127.0.0.1:{web_ports[i]}/healthz", 120, processes[f"web{i}"])
+            processes[f"rasa{i}"] = start_rasa(i)
+        for i in (0, 1):
+            wait_for(f"{rasas[i]}/", 400, processes[f"rasa{i}"])
+        wait_for_model(rasas, trained_model.name, 400)
         yield {
-            "rasa": [f"http://127.0.0.1:{p}" for p in rasa_ports],
+            "rasa": rasas,
+            "project": project,
             "web": [f"http://127.0.0.1:{p}" for p in web_ports],
             "start_rasa": start_rasa,
             "processes": processes,
@@ -154,6 +204,8 @@ def test_a_restarted_rasa_server_loses_no_turn(cluster):
     say(b, sender, "支払い方法を教えて")  # the other server carries on meanwhile
     cluster["processes"]["rasa0"] = cluster["start_rasa"](0)
     wait_for(f"{a}/", 400, cluster["processes"]["rasa0"])
+    served = worker_models(b)  # the restarted workers pull the model the others have
+    wait_for_model([a], next(iter(served.values())), 400)
     say(a, sender, "請求書はいつ届きますか")
     assert user_turns(a, sender) == [
         "解約方法を教えてください", "支払い方法を教えて", "請求書はいつ届きますか",
@@ -192,3 +244,50 @@ def test_the_production_profile_refuses_to_start_half_configured():
     assert embedded["tracker_store"]["dialect"] == "sqlite"
     assert embedded["lock_store"]["type"] == "bot.serving.file_lock_store.FileLockStore"
     assert Path(ROOT / "endpoints.yml").exists()
+
+
+def test_a_published_model_reaches_every_worker_of_both_servers_while_customers_chat(cluster):
+    models = cluster["project"] / "models"
+    before = next(iter(worker_models(cluster["rasa"][0]).values()))
+    new = models / f"20991231-000000-{uuid.uuid4().hex[:6]}.tar.gz"
+    shutil.copy(models / before, models / ".copying")  # same content, a new model to pull
+    os.replace(models / ".copying", new)
+    stop, sent, failed = threading.Event(), [], []
+
+    def customer(web: str) -> None:
+        with Client(base_url=web, timeout=120, trust_env=False) as client:
+            while not stop.is_set():
+                response = client.post("/api/chat", json={"text": "支払い方法を教えて"})
+                sent.append(response.status_code)
+                if response.status_code != 200:
+                    failed.append(response.status_code)
+
+    chatting = [threading.Thread(target=customer, args=(w,)) for w in cluster["web"]]
+    for thread in chatting:
+        thread.start()
+    try:
+        time.sleep(1)
+        publish(new)
+        # Within the pull interval plus the load time (generous: the machine is shared).
+        wait_for_model(cluster["rasa"], new.name, PULL_S + 300)
+        time.sleep(1)
+    finally:
+        stop.set()
+        for thread in chatting:
+            thread.join(timeout=120)
+    assert len(sent) > 10 and failed == []
+    for web in cluster["web"]:
+        assert httpx.get(f"{web}/healthz", timeout=30).json()["rasa"]["model"] == new.name
+
+
+def test_the_model_server_answers_only_with_the_token(cluster):
+    url = cluster["web"][0] + MODEL_PATH
+    assert httpx.get(url, timeout=30).status_code == 404
+    assert (
+        httpx.get(url, params={"token": TOKEN}, timeout=30).status_code == 404
+    )  # Rasa's API token
+    current = next(iter(worker_models(cluster["rasa"][0]).values()))
+    unchanged = httpx.get(
+        url, params={"token": MODEL_TOKEN}, headers={"If-None-Match": f'"{current}"'}, timeout=30
+    )
+    assert unchanged.status_code == 304  # what every worker's pull gets between publishes

@@ -1,12 +1,15 @@
-"""`make run`'s three servers: loopback only, Rasa's API locked, a chat over REST, Ctrl-C stops all."""
+"""`make run`'s three servers: loopback only, Rasa's API locked, a chat over REST, two Rasa
+workers that never interleave one conversation's turns, the model server, Ctrl-C stops all."""
 
 from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
@@ -58,6 +61,40 @@ def test_healthz_names_every_part(servers):
     assert body["down"] == []
     assert all(body[part]["ok"] for part in ("web", "rasa", "actions", "store"))
     assert body["rasa"]["model"].endswith(".tar.gz")
+
+
+def worker_pids(port: int) -> set[int]:
+    pids = set()
+    for _ in range(20):  # a new connection each time: any worker may take it
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/webhooks/web/model") as response:
+            pids.add(json.loads(response.read())["pid"])
+    return pids
+
+
+def test_two_workers_serialize_one_conversations_turns_sent_at_once(servers):
+    assert len(worker_pids(servers.rasa_port)) == 2  # RASA_WORKERS=2 (the stack's default)
+    sender = "serve-test-concurrent"
+    questions = ["解約方法を教えてください。", "支払い方法を教えて", "領収書は発行できますか",
+                 "請求書はいつ届きますか", "見積書を作りたい", "支払期限日はいつ?"]  # fmt: skip
+    with ThreadPoolExecutor(len(questions)) as pool:  # all at once, each on its own connection
+        answers = list(pool.map(lambda q: say(servers.rasa_port, sender, q), questions))
+    assert all(answers)
+    with sqlite3.connect(servers.project / "var" / "trackers.sqlite3") as db:
+        events = db.execute(
+            "SELECT type_name, action_name, data FROM events WHERE sender_id = ? ORDER BY id",
+            (sender,),
+        ).fetchall()
+    said = [json.loads(data)["text"] for kind, _, data in events if kind == "user"]
+    assert sorted(said) == sorted(questions)
+    # Turn by turn: every message after the first comes after the previous turn ended with
+    # action_listen; interleaved turns would put two user events inside one turn.
+    last_action = None
+    for kind, action, _ in events:
+        if kind == "user":
+            assert last_action in (None, "action_listen"), events
+            last_action = "user"
+        elif kind == "action":
+            last_action = action
 
 
 def test_rasas_http_api_needs_the_token_only_the_web_app_has(servers):
