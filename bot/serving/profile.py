@@ -34,6 +34,8 @@ def profile() -> str:
 
 EMBEDDED_TRACKERS = "var/trackers.sqlite3"
 EMBEDDED_LOCKS = "bot.serving.file_lock_store.FileLockStore"
+# Rasa's SQL tracker store, keeping each worker's last trackers (bot/serving/tracker_store.py)
+TRACKERS = "bot.serving.tracker_store.CachedSQLTrackerStore"
 EMBEDDED_LOCK_FOLDER = "var/locks"
 MODEL_PATH = "/internal/model"  # the web app's model server (bot/web/model_server.py)
 DEFAULT_PULL_S = 5  # Rasa asks the model server this often; a 304 costs next to nothing
@@ -89,7 +91,7 @@ def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, 
     if models:
         config["models"] = models
     if env.get("BOT_PROFILE", "embedded").lower() != "production":
-        config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": EMBEDDED_TRACKERS}
+        config["tracker_store"] = {"type": TRACKERS, "dialect": "sqlite", "db": EMBEDDED_TRACKERS}
         # File locks serialize a conversation across Rasa workers on this machine, no Redis.
         config["lock_store"] = {"type": EMBEDDED_LOCKS, "folder": EMBEDDED_LOCK_FOLDER}
         return config
@@ -98,7 +100,7 @@ def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, 
     if not redis_url:
         raise ProfileError(NEEDS)
     config["tracker_store"] = {
-        "type": "SQL",
+        "type": TRACKERS,
         "dialect": "postgresql",
         "url": url.host or "127.0.0.1",
         "port": url.port or 5432,

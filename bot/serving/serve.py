@@ -100,6 +100,12 @@ def serve(
         max(1, (os.cpu_count() or 1) // workers)
     )
     rasa_env = dict(env, SANIC_WORKERS=str(workers), BOT_EMBEDDER_THREADS=threads)
+    for name in (
+        "OPENBLAS_NUM_THREADS",
+        "TF_INTRA_OP_PARALLELISM_THREADS",
+        "TF_INTER_OP_PARALLELISM_THREADS",
+    ):
+        rasa_env.setdefault(name, threads)  # numpy's BLAS and TensorFlow: the same share
     starters = {
         "action server": lambda: start_action_server(actions_port, quiet=False),
         "web app": lambda: subprocess.Popen(web_command(host, web_port), env=web_env),

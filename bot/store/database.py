@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, create_engine
+from sqlalchemy.engine import Engine, create_engine, make_url
+from sqlalchemy.pool import QueuePool
 
 # Relative to the working directory, like models/: every command runs from the repository root.
 DEFAULT_SQLITE_FILE = Path("var") / "store.sqlite3"
@@ -28,7 +29,11 @@ def make_engine(url: str | None = None) -> Engine:
     """A 2.0-style engine for the store; nothing is connected until first use."""
     url = database_url(url)
     # pre-ping: after the database was down, a stale pooled connection is replaced, not used
-    options = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    options: dict = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    if url.startswith("sqlite") and make_url(url).database not in (None, "", ":memory:"):
+        # A file: pooled connections (SQLAlchemy 1.4 would open one per transaction), shared
+        # by the threads of the web app one at a time.
+        options.update(poolclass=QueuePool, connect_args={"check_same_thread": False})
     # hide_parameters: an error logged with its statement never carries what a customer typed
     engine = create_engine(url, future=True, hide_parameters=True, **options)
     if engine.dialect.name == "sqlite":
@@ -40,4 +45,9 @@ def _enforce_foreign_keys(dbapi_connection, _record) -> None:
     # SQLite ignores REFERENCES unless asked, per connection.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Write-ahead log: the web app, the actions and the data commands read while one writes;
+    # a commit survives a crash of the process (fsync at checkpoints, not on every turn).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
