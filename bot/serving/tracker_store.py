@@ -85,7 +85,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         kept = self._kept.pop(sender_id, None)
-        if kept is not None and time.monotonic() - kept.at > CACHE_TTL_S:
+        if kept is not None and (
+            time.monotonic() - kept.at > CACHE_TTL_S or len(kept.tracker.events) != kept.stored
+        ):  # too old, or changed after it was saved (a turn that failed half-way)
             kept = None
         if kept is not None and self.domain is not None:
             with self.session_scope() as session:
@@ -128,7 +130,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         kept = self._lent.pop(id(tracker), None)
         if kept is None or kept.tracker is not tracker or kept.stored > len(tracker.events):
-            await super().save(tracker)  # a tracker Rasa made itself: Rasa's own way
+            # A tracker Rasa made itself (a new conversation): saved Rasa's way, and the next
+            # turn reads it as Rasa would, from its session start on.
+            await super().save(tracker)
             self._kept.pop(tracker.sender_id, None)
             return
         await self.stream_events(tracker)
@@ -136,16 +140,22 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             rows = [self._row(tracker.sender_id, event) for event in events]
             session.add_all(rows)
+            session.flush()  # the new ids, read before the commit expires the rows
+            last_id = max((row.id for row in rows), default=kept.last_id)
             session.commit()
-            if rows:
-                kept.last_id = max(row.id for row in rows)
+        kept.last_id = last_id
         kept.rows += len(events)
         kept.stored = len(tracker.events)
         kept.at = time.monotonic()
-        if any(isinstance(event, SessionStarted) for event in events):
-            return  # a new session: Rasa's retrieve reads from there on; so will the next one
-        self._kept[tracker.sender_id] = kept
-        self._kept.move_to_end(tracker.sender_id)
+        self._keep(kept, events)
+
+    def _keep(self, kept: _Kept, saved: Any) -> None:
+        sender = kept.tracker.sender_id
+        if any(isinstance(event, SessionStarted) for event in saved):
+            self._kept.pop(sender, None)  # a new session: Rasa reads from there on; so will we
+            return
+        self._kept[sender] = kept
+        self._kept.move_to_end(sender)
         while len(self._kept) > CACHE_SIZE:
             self._kept.popitem(last=False)
 
