@@ -6,6 +6,10 @@ showed that re-check taking more than half of the Rasa server's CPU per turn. Th
 validates the same response against the same schema, with a validator built (and its schema
 checked) once.
 
+Rasa opens a new aiohttp session, hence a new TCP connection, for every call to the action
+server (and every model pull), and closes it afterwards. The patched `EndpointConfig.session`
+lends one kept-alive session per event loop and endpoint settings instead.
+
 A Rasa worker that pulls a new model from the model server loads it inside its event loop, so
 every turn sent to that worker waits seconds. The patched pull loads the model in a thread:
 the worker keeps answering with the old model until the new one is ready, then switches.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from functools import lru_cache
 from typing import Any, Dict
 
@@ -69,10 +74,46 @@ async def _update_model_from_server(model_server: Any, agent: Any) -> None:
             log.exception("Failed to update model. The previous model will stay loaded.")
 
 
+class _Lent:
+    """`async with` over a shared session that stays open afterwards."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc: Any) -> None:
+        return None
+
+
+_SESSIONS: weakref.WeakKeyDictionary[Any, Dict[tuple, Any]] = weakref.WeakKeyDictionary()
+
+
+def _shared_session(self: Any) -> _Lent:
+    import aiohttp
+    from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+
+    sessions = _SESSIONS.setdefault(asyncio.get_running_loop(), {})  # one set per event loop
+    auth = tuple(sorted((self.basic_auth or {}).items()))
+    key = (tuple(sorted((self.headers or {}).items())), auth)
+    session = sessions.get(key)
+    if session is None or session.closed:
+        session = aiohttp.ClientSession(
+            headers=self.headers,
+            auth=aiohttp.BasicAuth(**dict(auth)) if auth else None,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        )
+        sessions[key] = session
+    return _Lent(session)
+
+
 def install() -> None:
-    """Patches RemoteAction and the model pull once per process (idempotent)."""
+    """Patches RemoteAction, the endpoint sessions and the model pull once per process."""
     from rasa.core import agent as rasa_agent
     from rasa.core.actions.action import RemoteAction
+    from rasa.utils.endpoints import EndpointConfig
 
     RemoteAction._validate_action_result = _validate_action_result
     rasa_agent._update_model_from_server = _update_model_from_server
+    EndpointConfig.session = _shared_session

@@ -37,3 +37,30 @@ def test_bad_responses_fail_both(result):
 def test_install_patches_remote_action():
     install()
     assert RemoteAction._validate_action_result is _validate_action_result
+
+
+def test_endpoint_calls_share_one_open_session_per_event_loop():
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    install()
+
+    async def sessions():
+        endpoint = EndpointConfig("http://127.0.0.1:1/webhook")
+        async with endpoint.session() as first:
+            pass
+        async with EndpointConfig("http://127.0.0.1:2/webhook").session() as second:
+            pass
+        with_headers = EndpointConfig("http://127.0.0.1:1/webhook", headers={"X-A": "1"})
+        async with with_headers.session() as third:
+            pass
+        assert not first.closed  # kept alive for the next call
+        result = (first, second, third)
+        for session in {id(s): s for s in result}.values():
+            await session.close()
+        return result
+
+    one, two, three = asyncio.run(sessions())
+    assert one is two and one is not three
+    assert asyncio.run(sessions())[0] is not one  # a new event loop gets its own
