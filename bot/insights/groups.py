@@ -9,8 +9,9 @@ scikit-learn's agglomerative clustering on cosine distance with complete linkage
 questions of a group are within the threshold of each other, so groups do not chain.
 
 Customers' questions are never written to disk: their vectors stay in this process's memory
-(`QUESTION_VECTORS`, bounded), so erasure and the retention purge, which delete turns, leave
-nothing behind on disk. The corpus's own texts are training texts and use the disk cache.
+(`QUESTION_VECTORS`, bounded), and each call keeps only those of the questions it grouped, so
+once erasure or the retention purge deletes a turn its vector goes at the next call. The
+corpus's own texts are training texts and use the disk cache (bot/nlu/embedding_cache.py).
 """
 
 from __future__ import annotations
@@ -102,6 +103,13 @@ class VectorMemo:
         if not keys:
             return np.zeros((0, embedder.dim), dtype=np.float32)
         return np.stack([found[k] for k in keys]).astype(np.float32)
+
+    def retain(self, embedder: Embedder, texts: Sequence[str], kind: str) -> None:
+        """Forgets every vector but those of `texts`."""
+        keep = {(embedder.name, kind, clean(t)) for t in texts}
+        with self._lock:
+            for key in [k for k in self._vectors if k not in keep]:
+                del self._vectors[key]
 
     def clear(self) -> None:
         with self._lock:
@@ -267,7 +275,9 @@ def group_questions(
         return []
     embedder = embedder or load_embedder()  # loaded once per process, on first need
     memo = memo or QUESTION_VECTORS
-    vectors = memo.vectors(embedder, [q.text for q in questions], "query")
+    texts = [q.text for q in questions]
+    vectors = memo.vectors(embedder, texts, "query")
+    memo.retain(embedder, texts, "query")  # an erased or purged question leaves memory too
     labels = cluster(vectors, threshold)
     corpus_matrix = _corpus_vectors(embedder, corpus.texts, corpus_kind) if corpus.texts else None
     groups = []
