@@ -129,6 +129,10 @@ def test_feedback_in_the_widget_on_the_shop_page(stack, browser, viewport):
         ask(page, QUESTION, frame)
         if viewport:
             assert_fits(frame, PHONE["width"])
+        else:  # the panel sits in the bottom right corner, wholly on the screen
+            box, size = page.locator("#faqbot-panel").bounding_box(), page.viewport_size
+            assert box["x"] + box["width"] == size["width"] - 16
+            assert box["y"] >= 0 and box["y"] + box["height"] == size["height"] - 76
         group = frame.get_by_role("group", name=GROUP)
         unhelpful = group.get_by_role("button", name="役に立たなかった")
         before = frame.locator(".bubble.bot").count()
