@@ -98,9 +98,11 @@ async def feedback(request: Request) -> dict:
     before = await run_in_threadpool(state.journal.turn, turn_id)
     if before is None or before.conversation_id != session.conversation_id:
         raise ApiError(404, NO_SUCH_ANSWER)
-    after = await run_in_threadpool(
-        state.journal.set_feedback, turn_id, session.conversation_id, value
-    )
+    after = before  # a repeated click leaves the turn as it is, its time included
+    if before.feedback != value:
+        after = await run_in_threadpool(
+            state.journal.set_feedback, turn_id, session.conversation_id, value
+        )
     if after is None:  # erased or purged in the meantime
         raise ApiError(404, NO_SUCH_ANSWER)
     entry = answer_entry(session, turn_id) or {}

@@ -11,10 +11,12 @@ from typing import Iterator, List
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.faq.titles import faq_titles
 from bot.serving.actions_server import free_port
 from bot.store import Journal
+from bot.store.models import Turn
 from tests.web.test_api import (
     JAPANESE,
     app_client,
@@ -61,6 +63,12 @@ def rate(client: httpx.Client, turn_id, feedback, status: int = 200) -> httpx.Re
     response = client.post("/api/feedback", json={"turn_id": turn_id, "feedback": feedback})
     assert response.status_code == status, response.text
     return response
+
+
+def feedback_time(journal: Journal, turn_id: int):
+    with journal.engine.connect() as connection:
+        query = select(Turn.feedback_at).where(Turn.id == turn_id)
+        return connection.execute(query).scalar_one()
 
 
 def history(client: httpx.Client) -> List[dict]:
@@ -112,8 +120,10 @@ def test_helpful_is_stored_once_and_a_repeat_changes_nothing(stack, visitor, jou
     count = journal.turn_count()
     first = rate(visitor, turn_id, "helpful").json()
     assert first == {"turn_id": turn_id, "feedback": "helpful", "replies": []}
-    kept = history(visitor)
+    kept, at = history(visitor), feedback_time(journal, turn_id)
+    assert at is not None
     assert rate(visitor, turn_id, "helpful").json() == first
+    assert feedback_time(journal, turn_id) == at  # the repeat did not even touch the row
     assert history(visitor) == kept
     assert journal.turn_count() == count  # no row added, the turn's own row changed
     assert journal.turn(turn_id).feedback == "helpful"
