@@ -9,9 +9,13 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Collection, Dict, Iterable, List, Tuple
 
 from bot.faq.corpus import corpus_files, load_corpus
+
+MAX_SUGGESTIONS = 3
+# Candidates weaker than this are noise, not suggestions.
+MIN_SUGGESTION_CONFIDENCE = 0.05
 
 
 def faq_titles(corpus_dir: str = "") -> Dict[str, Tuple[str, str]]:
@@ -28,3 +32,25 @@ def _titles(folder: str, stamp: tuple) -> Dict[str, Tuple[str, str]]:  # noqa: A
         for corpus_file in load_corpus(Path(folder))
         for entry in corpus_file.entries
     }
+
+
+def suggested_ids(
+    ranking: Iterable[Tuple[str, float]],
+    titles: Dict[str, Tuple[str, str]],
+    exclude: Collection[str] = (),
+) -> List[str]:
+    """FAQ ids of a (label, confidence) ranking worth offering, best first (at most three)."""
+    return [
+        label
+        for label, confidence in ranking
+        if label in titles and label not in exclude and confidence >= MIN_SUGGESTION_CONFIDENCE
+    ][:MAX_SUGGESTIONS]
+
+
+def faq_buttons(faq_ids: Iterable[str], titles: Dict[str, Tuple[str, str]]) -> List[Dict[str, str]]:
+    """One "did you mean" button per entry: its title, and its canonical question as payload.
+
+    The canonical question is in the training data, so a click is understood like any typed
+    question and the answer follows the usual rules.
+    """
+    return [{"title": titles[faq_id][0], "payload": titles[faq_id][1]} for faq_id in faq_ids]

@@ -16,6 +16,7 @@ from bot.store import TurnRecord
 from bot.web.common import (
     ApiError,
     AppState,
+    admit,
     clean_text,
     client_address,
     current_session,
@@ -30,6 +31,7 @@ from bot.web.upstream import UpstreamError, replies_of
 log = logging.getLogger(__name__)
 router = APIRouter()
 PLEASE_TYPE_A_QUESTION = "ご質問を文章で入力してください。"
+CANDIDATES_KEPT = 5  # the did-you-mean candidates a turn keeps for the customer's feedback
 
 
 @dataclass
@@ -38,6 +40,11 @@ class TurnResult:
     parse: Optional[Dict[str, Any]] = None
     degraded: Optional[str] = None  # which part failed, when the reply is an apology
     extras: Dict[str, Any] = field(default_factory=dict)
+    answered: bool = True  # an answer the customer can rate (not an apology or a hint)
+
+    @property
+    def rateable(self) -> bool:
+        return self.answered and self.degraded is None
 
 
 def apology(state: AppState) -> List[dict]:
@@ -62,10 +69,16 @@ async def run_turn(state: AppState, sender: str, text: str, customer: Optional[s
         return TurnResult(apology(state), None, degraded=error.part)
     replies = replies_of(sent)
     if not replies and text.startswith("/"):  # a typed Rasa command (/restart ...): no answer
-        return TurnResult([{"text": PLEASE_TYPE_A_QUESTION, "buttons": []}], parse)
+        return TurnResult([{"text": PLEASE_TYPE_A_QUESTION, "buttons": []}], parse, answered=False)
     if not replies:  # Rasa answered a question with silence: the action server is down or failed
         return TurnResult(apology(state), parse, degraded="actions")
     return TurnResult(replies, parse)
+
+
+def customer_of(session: WebSession) -> Optional[str]:
+    """The logged-in customer's name (None for visitors and staff)."""
+    account = session.account
+    return account.username if account and account.role == "customer" else None
 
 
 def masked_replies(state: AppState, replies: List[dict]) -> List[dict]:
@@ -88,10 +101,9 @@ def record_of(session: WebSession, text: str, result: TurnResult) -> TurnRecord:
     ranking = labelled_ranking(parse) if parse else []
     label, confidence = ranking[0] if ranking else (intent, None)
     faq_id = label.split("/", 1)[1] if label and label.startswith("faq/") else None
-    account = session.account
     return TurnRecord(
         conversation_id=session.conversation_id,
-        username=account.username if account and account.role == "customer" else None,
+        username=customer_of(session),
         text=text,
         intent=intent,
         faq_id=faq_id,
@@ -99,14 +111,17 @@ def record_of(session: WebSession, text: str, result: TurnResult) -> TurnRecord:
         fallback=intent == "nlu_fallback",
         reply="\n".join(r["text"] for r in result.replies),
         outcome="degraded:" + result.degraded if result.degraded else "ok",
+        candidates=ranking[:CANDIDATES_KEPT],
     )
 
 
-async def log_turn(state: AppState, record: TurnRecord) -> None:
+async def log_turn(state: AppState, record: TurnRecord) -> Optional[int]:
+    """The stored turn's id, or None when the store failed."""
     try:
-        await run_in_threadpool(state.journal.log_turn, record)
+        return await run_in_threadpool(state.journal.log_turn, record)
     except Exception as error:  # the customer still gets the answer; the log says why
         log.error("could not store the turn of %s: %s", record.conversation_id, error)
+        return None
 
 
 def user_json(session: Optional[WebSession]) -> Optional[dict]:
@@ -149,35 +164,26 @@ async def chat(request: Request, response: Response) -> dict:
     shown = state.masker.mask(shown_as) if shown_as else typed
     client = client_address(request)
     session = current_session(request)
-    wait = state.client_limit.blocked_for(client)
-    if not wait and session is not None:
-        wait = state.chat_limit.blocked_for(session.id)
-    if wait:
-        raise ApiError(
-            429,
-            "送信が続いたため、少しお待ちください。"
-            f"{int(wait) + 1}秒ほどで再びご利用いただけます。",
-            {"Retry-After": str(int(wait) + 1)},
-        )
+    admit(state, client, session)
     if session is None:
         session = state.sessions.create()
         set_cookie(state, response, session)
     state.client_limit.hit(client)
     state.chat_limit.hit(session.id)
-    account = session.account
-    customer = account.username if account and account.role == "customer" else None
-    result = await run_turn(state, session.conversation_id, text, customer)
+    result = await run_turn(state, session.conversation_id, text, customer_of(session))
     result.replies = masked_replies(state, result.replies)
     error = result.replies[0]["text"] if result.degraded else None
     notice = privacy_warning(state, session, typed, shown)
     if notice:
         result.replies.insert(0, notice)
+    turn_id = await log_turn(state, record_of(session, text, result))
+    if turn_id is not None and result.rateable:  # the buttons go under the answer's last bubble
+        result.replies[-1]["turn_id"] = turn_id
     session.remember({"from": "user", "text": shown.text})
     for reply in result.replies:
         session.remember({"from": "bot", **reply})
     await run_in_threadpool(state.sessions.save, session)
-    await log_turn(state, record_of(session, text, result))
-    body: Dict[str, Any] = {"replies": result.replies}
+    body: Dict[str, Any] = {"replies": result.replies, "turn_id": turn_id}
     if shown.changed:  # the page shows the question as it was kept
         body["masked"] = shown.text
     if result.degraded:

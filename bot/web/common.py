@@ -62,6 +62,20 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+def admit(state: AppState, client: str, session: Optional[WebSession]) -> None:
+    """429 when this client or session sent too much lately (chat turns and feedback alike)."""
+    wait = state.client_limit.blocked_for(client)
+    if not wait and session is not None:
+        wait = state.chat_limit.blocked_for(session.id)
+    if wait:
+        raise ApiError(
+            429,
+            "送信が続いたため、少しお待ちください。"
+            f"{int(wait) + 1}秒ほどで再びご利用いただけます。",
+            {"Retry-After": str(int(wait) + 1)},
+        )
+
+
 def require_role(request: Request, role: str) -> WebSession:
     """The session of a user with `role`; 401 when not logged in, 403 for any other role."""
     session = current_session(request)

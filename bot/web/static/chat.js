@@ -1,5 +1,6 @@
 "use strict";
-// The customer chat: bubbles, suggestion buttons, typing indicator, demo login, history on reload.
+// The customer chat: bubbles, suggestion buttons, feedback on answers, typing indicator, demo
+// login, history on reload.
 (function () {
   const log = document.getElementById("chat-log");
   const form = document.getElementById("chat-form");
@@ -14,12 +15,53 @@
   const logoutButton = document.getElementById("logout-button");
   const userName = document.getElementById("user-name");
   let busy = false;
+  const FEEDBACK = [["helpful", "役に立った"], ["unhelpful", "役に立たなかった"]];
 
   if (location.pathname === "/embed") document.body.classList.add("embed");
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
-  function addBubble(from, text, buttons) {
+  // reply: {text, buttons, turn_id?, feedback?}; a reply with a turn_id can be rated.
+  function addReply(reply) {
+    const extra = reply.turn_id ? feedbackControls(reply.turn_id, reply.feedback) : null;
+    addBubble("bot", reply.text, reply.buttons, extra);
+  }
+
+  function feedbackControls(turnId, chosen) {
+    const group = el("div", "feedback");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "この回答は役に立ちましたか");
+    const status = el("span", "feedback-status");
+    status.setAttribute("role", "status");  // polite: read out after the click, not over it
+    const buttons = FEEDBACK.map(([value, label]) => {
+      const button = el("button", "feedback-button", label);
+      button.type = "button";
+      button.dataset.feedback = value;
+      button.setAttribute("aria-pressed", String(chosen === value));
+      button.addEventListener("click", () => rate(turnId, value, buttons, status));
+      return button;
+    });
+    group.append(...buttons, status);
+    return group;
+  }
+
+  async function rate(turnId, value, buttons, status) {
+    if (buttons.some((b) => b.getAttribute("aria-busy") === "true")) return;
+    buttons.forEach((b) => b.setAttribute("aria-busy", "true"));
+    status.textContent = "";
+    try {
+      const data = await api("POST", "/api/feedback", { turn_id: turnId, feedback: value });
+      for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.feedback === data.feedback));
+      status.textContent = "ご意見ありがとうございます";
+      for (const reply of data.replies) addReply(reply);
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      buttons.forEach((b) => b.removeAttribute("aria-busy"));
+    }
+  }
+
+  function addBubble(from, text, buttons, extra) {
     const row = el("div", "row " + from);
     const bubble = el("div", "bubble " + from);
     renderText(bubble, text || "");
@@ -37,6 +79,7 @@
       }
       row.append(group);
     }
+    if (extra) row.append(extra);
     log.append(row);
     scrollDown();
     return bubble;
@@ -72,11 +115,11 @@
       const body = display ? { text, display } : { text };
       const data = await api("POST", "/api/chat", body);
       if (data.masked) renderText(mine, data.masked);  // shown as kept: card numbers etc. hidden
-      for (const reply of data.replies) addBubble("bot", reply.text, reply.buttons);
+      for (const reply of data.replies) addReply(reply);
     } catch (error) {
       if (error.data && error.data.masked) renderText(mine, error.data.masked);
       if (error.data && error.data.replies) {
-        for (const reply of error.data.replies) addBubble("bot", reply.text, reply.buttons);
+        for (const reply of error.data.replies) addReply(reply);
       } else {
         show(chatError, error.message);
       }
@@ -148,7 +191,9 @@
       const data = await api("GET", "/api/session");
       setUser(data.user);
       if (!data.history.length) greet();
-      for (const item of data.history) addBubble(item.from, item.text, item.from === "bot" ? item.buttons : []);
+      for (const item of data.history) {
+        if (item.from === "bot") addReply(item); else addBubble(item.from, item.text, []);
+      }
     } catch (error) {
       greet();
       show(chatError, error.message);

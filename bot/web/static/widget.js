@@ -41,10 +41,12 @@
 
   function layout() {
     const phone = window.innerWidth < 520;
+    // inset first: the shorthand resets all four sides, so right and bottom must come after it.
     Object.assign(panel.style, phone
-      ? { position: "fixed", inset: "0", width: "100%", height: "100%", borderRadius: "0" }
-      : { position: "fixed", right: "16px", bottom: "76px", width: "380px", height: "600px",
-          maxHeight: "calc(100vh - 96px)", borderRadius: "12px", inset: "" });
+      ? { position: "fixed", inset: "0", width: "100%", height: "100%", maxHeight: "none",
+          borderRadius: "0" }
+      : { position: "fixed", inset: "auto", right: "16px", bottom: "76px", width: "380px",
+          height: "600px", maxHeight: "calc(100vh - 96px)", borderRadius: "12px" });
     Object.assign(panel.style, {
       zIndex: "2147483001", background: "#fff", overflow: "hidden", boxShadow: "0 4px 24px rgba(0,0,0,.3)",
     });
