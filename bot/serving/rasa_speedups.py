@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import weakref
 from functools import lru_cache
 from typing import Any, Dict
@@ -51,6 +53,27 @@ def _validate_action_result(self, result: Dict[str, Any]) -> bool:
     raise error
 
 
+def worker_name() -> str:
+    """This Rasa worker, as the model server knows it: host and process id."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _naming_the_worker(model_server: Any) -> Any:
+    """The model server's endpoint with `worker=<host>-<pid>`: its pulls say who asks and,
+    by their If-None-Match, which model that worker answers with."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    return EndpointConfig(
+        model_server.url,
+        params={**(model_server.params or {}), "worker": worker_name()},
+        headers=model_server.headers,
+        basic_auth=model_server.basic_auth,
+        token=model_server.token,
+        token_name=model_server.token_name,
+        **model_server.kwargs,
+    )
+
+
 async def _update_model_from_server(model_server: Any, agent: Any) -> None:
     """Rasa's own pull (rasa.core.agent), with the model loaded off the event loop."""
     import aiohttp
@@ -60,16 +83,19 @@ async def _update_model_from_server(model_server: Any, agent: Any) -> None:
 
     if not is_url(model_server.url):
         raise aiohttp.InvalidURL(model_server.url)
+    endpoint = _naming_the_worker(model_server)
     with TempDirectoryPath(get_temp_dir_name()) as folder:
         try:
             fingerprint = await rasa_agent._pull_model_and_fingerprint(
-                model_server, agent.fingerprint, folder
+                endpoint, agent.fingerprint, folder
             )
             if fingerprint:
                 await asyncio.get_running_loop().run_in_executor(
                     None, rasa_agent._load_and_set_updated_model, agent, folder, fingerprint
                 )
                 log.info("now answering with the model %s", fingerprint)
+                # Ask once more at once: the 304 tells the model server this worker has it.
+                await rasa_agent._pull_model_and_fingerprint(endpoint, agent.fingerprint, folder)
         except Exception:  # noqa: BLE001 - as Rasa does: keep the previous model
             log.exception("Failed to update model. The previous model will stay loaded.")
 

@@ -24,6 +24,7 @@ from bot.corpora import workspace
 from bot.serving.publish import publish
 from bot.web.common import ApiError
 from bot.web.labels import faq_labels
+from bot.web.model_server import WORKERS
 from bot.web.settings import Settings
 from bot.web.upstream import Upstream, UpstreamError
 
@@ -52,11 +53,6 @@ def validation_message(result: Optional[Dict[str, Any]]) -> str:
         f"{result.get('questions', 0)} 件中 {result.get('right', 0)} 件しか正しく回答できません"
         f"({wrong})。"
     )
-
-
-def on_model(seen: Dict[str, Dict[int, str]], name: str) -> int:
-    """How many of the workers seen ({server: {pid: model}}) answer with model `name`."""
-    return sum(1 for workers in seen.values() for model in workers.values() if model == name)
 
 
 class Trainer:
@@ -215,8 +211,8 @@ class Trainer:
         await run_in_threadpool(publish, model, self.status.get("validation"))
         if not settings.model_server_token:  # no model server: load it into the one Rasa
             await upstream.replace_model(str(model.resolve()))
-            seen = {settings.rasa_url: await upstream.worker_models(settings.rasa_url, 1)}
-            self._done(model, on_model(seen, model.name), seen, 1)
+            loaded = Path(str((await upstream.status()).get("model_file", ""))).name
+            self._done(model, int(loaded == model.name), {settings.rasa_url: loaded}, 1)
             return
         servers = settings.rasa_servers or [settings.rasa_url]
         expected = settings.rasa_workers * len(servers)
@@ -224,10 +220,9 @@ class Trainer:
         upstream.swapping = True  # a worker loading the model answers late: wait, do not fail
         try:
             while True:
-                seen = {}
-                for server in servers:
-                    seen[server] = await upstream.worker_models(server, settings.rasa_workers)
-                on_new = on_model(seen, model.name)
+                # Every worker's pulls say which model it answers with (bot/web/model_server.py).
+                seen = WORKERS.recent(LOAD_TIMEOUT_S)
+                on_new = sum(1 for name in seen.values() if name == model.name)
                 self._set(
                     stage=f"新しいモデルで応答しているワーカー: {on_new} / {expected}",
                     progress=max(self.status["progress"], 95 + int(4 * on_new / expected)),
@@ -237,7 +232,7 @@ class Trainer:
                 if on_new >= expected or time.monotonic() > deadline:
                     self._done(model, on_new, seen, expected)
                     return
-                await asyncio.sleep(1)
+                await asyncio.sleep(0.5)
         finally:
             upstream.swapping = False
 
@@ -253,7 +248,7 @@ class Trainer:
             progress=100,
             stage="完了",
             finished_at=time.time(),
-            servers={server: sorted(set(workers.values())) for server, workers in seen.items()},
+            worker_models=seen,
             message=(
                 f"新しいモデル {model.name} で、すべてのワーカー({expected})が応答しています。"
             ),

@@ -108,27 +108,6 @@ class Upstream:
         finally:
             self.swapping = False
 
-    async def worker_models(self, server: str, workers: int) -> Dict[int, str]:
-        """{pid: model name} of the workers of the Rasa server at `server` that answered.
-
-        Each ask is a new connection, which the kernel may hand to any worker of the server;
-        it asks until it has heard `workers` of them, at most 8 times per worker."""
-        seen: Dict[int, str] = {}
-        limits = httpx.Limits(max_keepalive_connections=0)
-        async with httpx.AsyncClient(timeout=5.0, limits=limits, trust_env=False) as client:
-            for _ in range(8 * workers):
-                try:
-                    response = await client.get(
-                        f"{server}/webhooks/web/model", headers={"Connection": "close"}
-                    )
-                    body = response.json()
-                    seen[int(body["pid"])] = str(body.get("model") or "")
-                except (httpx.HTTPError, ValueError, KeyError, TypeError):
-                    continue
-                if len(seen) >= workers:
-                    break
-        return seen
-
     async def health(self) -> Dict[str, Dict[str, Any]]:
         """Rasa and the action server, each {"ok": bool, ...}; asked at the same time."""
 

@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 SCREENSHOTS = ROOT / "reports" / "screenshots"
+MODEL_TOKEN = "stack-model-server-token"
 
 
 class Client(httpx.Client):
@@ -81,6 +82,7 @@ def start_stack(project: Path, extra_env: dict | None = None) -> Stack:
         "DATABASE_URL": f"sqlite:///{project / 'store.sqlite3'}",
         "CLIENT_RATE_LIMIT": "100000/60",  # every test client comes from 127.0.0.1
         "RASA_WORKERS": "2",  # every stack test runs with several Rasa workers
+        "MODEL_SERVER_TOKEN": MODEL_TOKEN,  # so a test can see the workers' pulls
         **(extra_env or {}),
     }
     env.pop("BOT_TOKEN_SECRET", None)  # the stack makes up its own, like `make run`

@@ -65,3 +65,21 @@ def test_the_published_model_with_its_name_as_etag_and_304_when_unchanged(tmp_pa
         assert changed.status_code == 200
         assert changed.headers["etag"] == '"first.tar.gz"'
         assert changed.content == (models / "first.tar.gz").read_bytes()
+
+
+def test_the_pulls_say_which_worker_answers_with_which_model(tmp_path):
+    with client(tmp_path, TOKEN) as web:
+        for worker, model in (("host-1", "second.tar.gz"), ("host-2", "first.tar.gz")):
+            web.get(
+                MODEL_PATH,
+                params={"token": TOKEN, "worker": worker},
+                headers={"If-None-Match": f'"{model}"'},
+            )
+        web.get(MODEL_PATH, params={"token": TOKEN, "worker": "bad name; drop"})
+        web.get(MODEL_PATH, params={"token": "wrong", "worker": "intruder"})
+        assert web.get("/internal/workers", params={"token": "wrong"}).status_code == 404
+        seen = web.get("/internal/workers", params={"token": TOKEN}).json()["workers"]
+    assert {w: m for w, m in seen.items() if w.startswith(("host-", "bad", "intr"))} == {
+        "host-1": "second.tar.gz",
+        "host-2": "first.tar.gz",
+    }

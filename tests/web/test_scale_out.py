@@ -38,29 +38,22 @@ WORKERS = 2
 PULL_S = 2
 
 
-def worker_models(rasa: str) -> dict[int, str]:
-    """{pid: model} of the workers of one Rasa server, each asked on a new connection."""
-    seen: dict[int, str] = {}
-    for _ in range(16):
-        try:
-            body = httpx.get(f"{rasa}/webhooks/web/model", timeout=10).json()
-        except httpx.HTTPError:
-            continue
-        seen[body["pid"]] = body["model"]
-        if len(seen) == WORKERS:
-            break
-    return seen
+def pulled(web: str) -> dict[str, str]:
+    """{worker: model} as the model server saw the workers' pulls lately."""
+    response = httpx.get(f"{web}/internal/workers", params={"token": MODEL_TOKEN}, timeout=30)
+    response.raise_for_status()
+    return response.json()["workers"]
 
 
-def wait_for_model(rasas: list[str], name: str, timeout: float) -> float:
-    """Seconds until every worker of every server answers with model `name`."""
+def wait_for_model(web: str, name: str, timeout: float, count: int, exclude=()) -> set[str]:
+    """The workers (not in `exclude`) once `count` of them answer with model `name`."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        seen = [worker_models(rasa) for rasa in rasas]
-        if all(len(s) == WORKERS and set(s.values()) == {name} for s in seen):
-            return time.monotonic() - started
+        seen = {w for w, m in pulled(web).items() if m == name and w not in exclude}
+        if len(seen) >= count:
+            return seen
         time.sleep(0.5)
-    raise AssertionError(f"not every worker has {name} after {timeout} s: {seen}")
+    raise AssertionError(f"fewer than {count} workers have {name} after {timeout} s: {pulled(web)}")
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +134,7 @@ def cluster(trained_model, tmp_path_factory):
             processes[f"rasa{i}"] = start_rasa(i)
         for i in (0, 1):
             wait_for(f"{rasas[i]}/", 400, processes[f"rasa{i}"])
-        wait_for_model(rasas, trained_model.name, 400)
+        wait_for_model(f"http://127.0.0.1:{web_ports[0]}", trained_model.name, 400, 2 * WORKERS)
         yield {
             "rasa": rasas,
             "project": project,
@@ -198,14 +191,15 @@ def test_a_restarted_rasa_server_loses_no_turn(cluster):
     a, b = cluster["rasa"]
     sender = f"restart-{uuid.uuid4().hex}"
     say(a, sender, "解約方法を教えてください")
+    before = set(pulled(cluster["web"][0]))
     process = cluster["processes"]["rasa0"]
     process.kill()
     process.wait()
     say(b, sender, "支払い方法を教えて")  # the other server carries on meanwhile
     cluster["processes"]["rasa0"] = cluster["start_rasa"](0)
     wait_for(f"{a}/", 400, cluster["processes"]["rasa0"])
-    served = worker_models(b)  # the restarted workers pull the model the others have
-    wait_for_model([a], next(iter(served.values())), 400)
+    web = cluster["web"][0]  # the restarted server's new workers pull the model the others have
+    wait_for_model(web, next(iter(pulled(web).values())), 400, WORKERS, exclude=before)
     say(a, sender, "請求書はいつ届きますか")
     assert user_turns(a, sender) == [
         "解約方法を教えてください", "支払い方法を教えて", "請求書はいつ届きますか",
@@ -248,7 +242,7 @@ def test_the_production_profile_refuses_to_start_half_configured():
 
 def test_a_published_model_reaches_every_worker_of_both_servers_while_customers_chat(cluster):
     models = cluster["project"] / "models"
-    before = next(iter(worker_models(cluster["rasa"][0]).values()))
+    before = next(iter(pulled(cluster["web"][0]).values()))
     new = models / f"20991231-000000-{uuid.uuid4().hex[:6]}.tar.gz"
     shutil.copy(models / before, models / ".copying")  # same content, a new model to pull
     os.replace(models / ".copying", new)
@@ -269,13 +263,14 @@ def test_a_published_model_reaches_every_worker_of_both_servers_while_customers_
         time.sleep(1)
         publish(new)
         # Within the pull interval plus the load time (generous: the machine is shared).
-        wait_for_model(cluster["rasa"], new.name, PULL_S + 300)
+        workers = wait_for_model(cluster["web"][0], new.name, PULL_S + 300, 2 * WORKERS)
         time.sleep(1)
     finally:
         stop.set()
         for thread in chatting:
             thread.join(timeout=120)
     assert len(sent) > 10 and failed == []
+    assert len(workers) == 4  # two servers, two workers each, every one on the new model
     for web in cluster["web"]:
         assert httpx.get(f"{web}/healthz", timeout=30).json()["rasa"]["model"] == new.name
 
@@ -286,7 +281,7 @@ def test_the_model_server_answers_only_with_the_token(cluster):
     assert (
         httpx.get(url, params={"token": TOKEN}, timeout=30).status_code == 404
     )  # Rasa's API token
-    current = next(iter(worker_models(cluster["rasa"][0]).values()))
+    current = next(iter(pulled(cluster["web"][0]).values()))
     unchanged = httpx.get(
         url, params={"token": MODEL_TOKEN}, headers={"If-None-Match": f'"{current}"'}, timeout=30
     )

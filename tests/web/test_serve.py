@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
-from tests.web.conftest import ROOT, copy_project, start_stack, stop_stack
+from tests.web.conftest import MODEL_TOKEN, ROOT, copy_project, start_stack, stop_stack
 
 
 def say(port: int, sender: str, message: str) -> list[dict]:
@@ -63,16 +63,17 @@ def test_healthz_names_every_part(servers):
     assert body["rasa"]["model"].endswith(".tar.gz")
 
 
-def worker_pids(port: int) -> set[int]:
-    pids = set()
-    for _ in range(20):  # a new connection each time: any worker may take it
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/webhooks/web/model") as response:
-            pids.add(json.loads(response.read())["pid"])
-    return pids
+def pulling_workers(stack) -> dict:
+    """The Rasa workers that pull their model from the stack's web app, with their model."""
+    with stack.client() as client:
+        response = client.get("/internal/workers", params={"token": MODEL_TOKEN})
+    assert response.status_code == 200
+    return response.json()["workers"]
 
 
 def test_two_workers_serialize_one_conversations_turns_sent_at_once(servers):
-    assert len(worker_pids(servers.rasa_port)) == 2  # RASA_WORKERS=2 (the stack's default)
+    workers = pulling_workers(servers)  # RASA_WORKERS=2, the stacks' default
+    assert len(workers) == 2 and all(m.endswith(".tar.gz") for m in workers.values())
     sender = "serve-test-concurrent"
     questions = ["解約方法を教えてください。", "支払い方法を教えて", "領収書は発行できますか",
                  "請求書はいつ届きますか", "見積書を作りたい", "支払期限日はいつ?"]  # fmt: skip
