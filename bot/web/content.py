@@ -41,11 +41,16 @@ class Trainer:
         self.settings, self.upstream = settings, upstream
         self.log: Deque[str] = deque(maxlen=60)
         self.status: Dict[str, Any] = {"state": "idle", "progress": 0, "stage": "", "message": ""}
+        self.pending: List[str] = []  # saved changes the running model does not have yet
         self._task: Optional[asyncio.Task] = None
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
+
+    def note(self, change: str) -> None:
+        """Records a saved change, so the editor sees what the next retrain will bring in."""
+        self.pending = [c for c in self.pending if c != change][-49:] + [change]
 
     def start(self, requested_by: str) -> Dict[str, Any]:
         if self.running:
@@ -58,7 +63,9 @@ class Trainer:
             "message": "",
             "requested_by": requested_by,
             "started_at": time.time(),
+            "changes": self.pending,
         }
+        self.pending = []
         self._task = asyncio.create_task(self._run())
         return self.snapshot()
 
@@ -68,6 +75,7 @@ class Trainer:
             end = out.get("finished_at") or time.time()
             out["elapsed_s"] = round(end - out["started_at"], 1)
         out["log"] = list(self.log)[-15:]
+        out["pending"] = list(self.pending)
         return out
 
     def _set(self, **values: Any) -> None:
@@ -176,6 +184,7 @@ class Trainer:
             self._fail(f"学習を実行できませんでした: {error}")
 
     def _fail(self, message: str) -> None:
+        self.pending = list(self.status.get("changes", [])) + self.pending  # still to bring in
         self._set(
             state="failed",
             stage="失敗",
@@ -184,12 +193,12 @@ class Trainer:
         )
 
 
-def _paths(request: Request) -> Paths:
+def paths_of(request: Request) -> Paths:
     settings = state_of(request).settings
     return Paths(settings.project_dir, settings.corpus_dir, settings.is_shop_corpus)
 
 
-async def _confusions(request: Request, faq_id: str, texts: List[str]) -> List[str]:
+async def confusions(request: Request, faq_id: str, texts: List[str]) -> List[str]:
     """Warnings for new questions the running model gives to another entry."""
     state = state_of(request)
     titles = await run_in_threadpool(faq_labels, state.settings.corpus_dir)
@@ -219,29 +228,45 @@ async def _confusions(request: Request, faq_id: str, texts: List[str]) -> List[s
 @router.get("/entries")
 async def entries(request: Request, q: str = "") -> dict:
     require_role(request, "content")
-    found = await run_in_threadpool(list_entries, _paths(request), q[:100])
+    found = await run_in_threadpool(list_entries, paths_of(request), q[:100])
     return {"entries": found}
 
 
 @router.get("/entries/{faq_id}")
 async def entry(request: Request, faq_id: str) -> dict:
     require_role(request, "content")
-    found = await run_in_threadpool(find_entry, _paths(request), faq_id)
+    found = await run_in_threadpool(find_entry, paths_of(request), faq_id)
     if found is None:
         raise ApiError(404, f"エントリ '{faq_id[:80]}' は見つかりません。")
     return {"entry": found}
+
+
+def rejected_edit(rejected: EditRejected) -> ApiError:
+    return ApiError(422, "保存できませんでした。" + " / ".join(rejected.problems[:20]))
 
 
 async def _save(
     request: Request, faq_id: str, category: Optional[str], data: Dict[str, Any]
 ) -> dict:
     try:
-        new = await run_in_threadpool(save_entry, _paths(request), faq_id, data, category)
+        new = await run_in_threadpool(save_entry, paths_of(request), faq_id, data, category)
     except EditRejected as rejected:
-        raise ApiError(422, "保存できませんでした。" + " / ".join(rejected.problems[:20])) from None
-    warnings = await _confusions(request, faq_id, new)
-    saved = await run_in_threadpool(find_entry, _paths(request), faq_id)
+        raise rejected_edit(rejected) from None
+    warnings = await confusions(request, faq_id, new)
+    saved = await run_in_threadpool(find_entry, paths_of(request), faq_id)
+    what = "追加" if category is not None else "編集"
+    request.app.state.trainer.note(f"エントリ {faq_id} を{what}")
     return {"entry": saved, "warnings": warnings, "retrain_needed": True}
+
+
+async def add_entry(request: Request, data: Dict[str, Any]) -> dict:
+    """Adds a new entry (`id` and `category` among `data`'s fields): checked, then written."""
+    faq_id, category = data.get("id"), data.get("category")
+    if not isinstance(faq_id, str) or not FAQ_ID.match(faq_id):
+        raise ApiError(422, "id は半角英小文字で始まり、英小文字・数字・_ だけで書いてください。")
+    if not isinstance(category, str) or not category:
+        raise ApiError(422, "カテゴリを選んでください。")
+    return await _save(request, faq_id, category, data)
 
 
 @router.put("/entries/{faq_id}")
@@ -253,19 +278,13 @@ async def update(request: Request, faq_id: str) -> dict:
 @router.post("/entries")
 async def add(request: Request) -> dict:
     require_role(request, "content")
-    data = await read_json(request)
-    faq_id, category = data.get("id"), data.get("category")
-    if not isinstance(faq_id, str) or not FAQ_ID.match(faq_id):
-        raise ApiError(422, "id は半角英小文字で始まり、英小文字・数字・_ だけで書いてください。")
-    if not isinstance(category, str) or not category:
-        raise ApiError(422, "カテゴリを選んでください。")
-    return await _save(request, faq_id, category, data)
+    return await add_entry(request, await read_json(request))
 
 
 @router.get("/categories")
 async def categories(request: Request) -> dict:
     require_role(request, "content")
-    found = await run_in_threadpool(list_entries, _paths(request), "")
+    found = await run_in_threadpool(list_entries, paths_of(request), "")
     return {"categories": sorted({e["category"] for e in found if e["category"]})}
 
 
