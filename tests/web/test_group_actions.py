@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import yaml
@@ -45,8 +46,9 @@ def project(shop) -> Paths:  # noqa: F811 - the scratch shop of test_corpus_edit
     return shop
 
 
-def cli_check(paths: Paths, monkeypatch) -> None:
-    monkeypatch.chdir(paths.project)
+def cli_check(project: Path, monkeypatch) -> None:
+    """`bot faq check` and `bot faq build --check` on the scratch project: clean and built."""
+    monkeypatch.chdir(project)
     assert main(["faq", "check"]) == 0
     assert main(["faq", "build", "--check"]) == 0
 
@@ -68,7 +70,7 @@ def test_chosen_questions_are_added_as_examples_and_pass_the_check(project, monk
     assert {p for p in before if before[p] != after[p]} == {path, project.training_data}
     assert changed_lines(before[path], after[path]) == [f"+       - {q}" for q in PAPER_INVOICE[:2]]
     assert problems(project) == []
-    cli_check(project, monkeypatch)
+    cli_check(project.project, monkeypatch)
     training = project.training_data.read_text("utf-8")
     assert all(f"    - {q}\n" in training for q in PAPER_INVOICE[:2])
 
@@ -140,7 +142,7 @@ def test_dismissed_questions_become_out_of_scope_examples_layout_kept(project, m
     assert document["nlu"][0]["examples"].splitlines()[-3:] == [f"- {q}" for q in PAPER_INVOICE]
     assert out_of_scope_examples(project.project)[-3:] == list(PAPER_INVOICE)
     assert dismiss_questions(project, [PAPER_INVOICE[0]]) == []  # already there: nothing to add
-    cli_check(project, monkeypatch)
+    cli_check(project.project, monkeypatch)
 
 
 def test_rasa_reads_the_dismissed_questions_as_out_of_scope(project):
