@@ -1,0 +1,250 @@
+"""`python -m bot.insights.eval`: how well unanswered questions are grouped by meaning.
+
+The 223 queries of eval/byo_faq are grouped as if they were unanswered traffic (every one a
+fallback turn of its own conversation), against that FAQ's corpus (imported from faq.csv into a
+scratch folder); their gold entries judge the groups:
+
+- purity: the share of a group's questions whose gold entries hold the group's majority entry,
+  weighted by size, over groups of ≥ 2 (and over all groups, singletons pure);
+- coverage: the share of queries in a group of ≥ 2;
+- nearest-entry rate: the share of groups of ≥ 2 whose nearest entry is a gold entry of one of
+  its questions.
+
+The threshold was chosen on the development set, the shop corpus's examples (faq_corpus/, each
+example's entry as gold), whose curve is reported too; the byo_faq queries only measure it.
+Speed: 5,000 logged-like questions (shop examples and byo queries sampled with repeats) are
+grouped twice in one process: cold (every question embedded) and warm (vectors in memory).
+
+Writes <out>/grouping.json and <out>/grouping.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import numpy as np
+
+from bot.faq.corpus import load_corpus, normalized_question
+from bot.insights import groups as grouping
+from bot.store.views import TurnView
+
+THRESHOLDS = (0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20)
+SPEED_QUESTIONS = 5000
+START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+def fallback_turns(texts: Sequence[str]) -> List[TurnView]:
+    """Each text as a fallback turn of its own conversation, a minute apart."""
+    return [
+        TurnView(START + timedelta(minutes=i), f"eval-{i}", None, text, "nlu_fallback", None,
+                 None, True, "", "ok", i + 1)
+        for i, text in enumerate(texts)
+    ]  # fmt: skip
+
+
+def dev_set(corpus_dir: Path) -> Dict[str, set]:
+    """The shop corpus's examples: normalised text → its entries (the development set)."""
+    gold: Dict[str, set] = {}
+    texts: Dict[str, str] = {}
+    for corpus_file in load_corpus(corpus_dir):
+        for entry in corpus_file.entries:
+            for item in entry.examples:
+                key = normalized_question(item.text)
+                texts.setdefault(key, item.text)
+                gold.setdefault(texts[key], set()).add(entry.id)
+    return gold
+
+
+def byo_set(queries: Path) -> Dict[str, set]:
+    from bot.evaluation.retrieval_methods import read_queries
+
+    gold: Dict[str, set] = {}
+    for row in read_queries(queries):
+        gold.setdefault(row["query"], set()).update(row["answers"])
+    return gold
+
+
+def scores(members: Sequence[Sequence[str]], gold: Dict[str, set], total: int) -> dict:
+    """Purity (groups of ≥ 2 and all), coverage and group counts of a grouping."""
+    majority, size_2, in_all = 0, 0, 0
+    for texts in members:
+        counts = Counter(label for t in texts for label in gold.get(t, ()))
+        top = counts.most_common(1)[0][1] if counts else 0
+        in_all += top if len(texts) > 1 else len(texts)
+        if len(texts) > 1:
+            majority, size_2 = majority + top, size_2 + len(texts)
+    return {
+        "queries": total,
+        "groups": len(members),
+        "groups_of_2_or_more": sum(len(t) > 1 for t in members),
+        "purity": round(majority / size_2, 4) if size_2 else 0.0,
+        "purity_all": round(in_all / total, 4) if total else 0.0,
+        "coverage": round(size_2 / total, 4) if total else 0.0,
+    }
+
+
+def dev_curve(embedder, corpus_dir: Path) -> List[dict]:
+    gold = dev_set(corpus_dir)
+    texts = list(gold)
+    vectors = grouping.QUESTION_VECTORS.vectors(embedder, texts, "query")
+    rows = []
+    for threshold in THRESHOLDS:
+        labels = grouping.cluster(vectors, threshold)
+        members = [[texts[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)]
+        rows.append({"threshold": threshold, **scores(members, gold, len(texts))})
+    return rows
+
+
+def byo_result(
+    embedder, corpus: Path, gold: Dict[str, set], threshold: float, kind: str = "query"
+) -> dict:
+    texts = list(gold)
+    found = grouping.group_questions(
+        fallback_turns(texts), corpus, (), embedder, threshold=threshold, corpus_kind=kind
+    )
+    by_id = {i + 1: t for i, t in enumerate(texts)}
+    members = [[by_id[i] for q in g.questions for i in q.turn_ids] for g in found]
+    result = {"threshold": threshold, **scores(members, gold, len(texts))}
+    groups_2 = [(g, m) for g, m in zip(found, members) if len(m) > 1]
+    hits = sum(any(g.nearest_faq_id in gold[t] for t in m) for g, m in groups_2)
+    result["nearest_entry_rate"] = round(hits / len(groups_2), 4) if groups_2 else 0.0
+    result["examples"] = [
+        {"questions": m[:4], "gold": sorted({e for t in m for e in gold[t]})[:4],
+         "nearest": g.nearest_faq_id, "similarity": g.nearest_similarity}
+        for g, m in groups_2[:5]
+    ]  # fmt: skip
+    return result
+
+
+def speed(embedder, corpus_dir: Path, pool: Sequence[str], seed: int = 13) -> dict:
+    """Seconds to group SPEED_QUESTIONS logged-like questions, cold and then warm."""
+    sample = random.Random(seed).choices(list(pool), k=SPEED_QUESTIONS)
+    turns = fallback_turns([f"{t}{'?' * (i % 3)}" for i, t in enumerate(sample)])
+    memo = grouping.VectorMemo()
+    timings = {}
+    for run in ("cold", "warm"):
+        start = time.perf_counter()
+        found = grouping.group_questions(turns, corpus_dir, (), embedder, memo=memo)
+        timings[f"{run}_seconds"] = round(time.perf_counter() - start, 2)
+    distinct = len({normalized_question(t) for t in sample})
+    return {"questions": SPEED_QUESTIONS, "distinct": distinct, "groups": len(found), **timings}
+
+
+def markdown(report: dict) -> str:
+    chosen = report["byo_faq"]
+    lines = [
+        "# Grouping unanswered questions by meaning",
+        "",
+        f"eval/byo_faq's {chosen['queries']} queries grouped as unanswered traffic against that "
+        f"FAQ's {report['byo_entries']} entries, at cosine distance threshold "
+        f"{chosen['threshold']} (chosen on the shop corpus's examples, below).",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+        f"| purity, groups of ≥ 2 (target ≥ 0.80) | {chosen['purity']:.3f} |",
+        f"| purity, all groups | {chosen['purity_all']:.3f} |",
+        f"| coverage: queries in a group of ≥ 2 (target ≥ 0.70) | {chosen['coverage']:.3f} |",
+        f"| groups (of ≥ 2) | {chosen['groups']} ({chosen['groups_of_2_or_more']}) |",
+        f"| nearest entry is a gold entry (groups of ≥ 2) | {chosen['nearest_entry_rate']:.3f} |",
+        "",
+        "## Other thresholds (for information; byo_faq)",
+        "",
+        "| threshold | purity ≥2 | coverage | groups | nearest entry rate |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {r['threshold']} | {r['purity']:.3f} | {r['coverage']:.3f} | {r['groups']} "
+        f"| {r['nearest_entry_rate']:.3f} |"
+        for r in report["byo_thresholds"]
+    ]
+    lines += [
+        "",
+        "## Development set: the shop corpus's examples (the threshold was chosen here)",
+        "",
+        "| threshold | purity ≥2 | coverage | groups |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {r['threshold']} | {r['purity']:.3f} | {r['coverage']:.3f} | {r['groups']} |"
+        for r in report["dev"]
+    ]
+    nearest = report["nearest_kind"]
+    run = report["speed"]
+    lines += [
+        "",
+        "## Nearest entry: corpus texts embedded as queries or passages (byo_faq)",
+        "",
+        f"query: {nearest['query']:.3f}, passage: {nearest['passage']:.3f} "
+        f"(used: {grouping.CORPUS_KIND}).",
+        "",
+        "## Speed",
+        "",
+        f"{run['questions']} logged-like questions ({run['distinct']} distinct), grouped into "
+        f"{run['groups']} groups: cold {run['cold_seconds']} s (every distinct question "
+        f"embedded; corpus vectors from the disk cache), warm {run['warm_seconds']} s "
+        "(question vectors in this process's memory, as the web app keeps them).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.evaluation.retrieval_methods import DEFAULT_FAQ, DEFAULT_QUERIES, import_corpus
+    from bot.nlu.embedder import load_embedder
+
+    parser = argparse.ArgumentParser(prog="python -m bot.insights.eval", description=__doc__)
+    parser.add_argument("--faq", type=Path, default=DEFAULT_FAQ)
+    parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
+    parser.add_argument("--corpus", type=Path, default=Path("faq_corpus"), help="dev set")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/grouping/work"))
+    parser.add_argument("--out", type=Path, default=Path("reports"))
+    parser.add_argument("--no-speed", action="store_true", help="skip the 5,000-question run")
+    args = parser.parse_args(argv)
+    embedder = load_embedder()
+    byo_corpus = args.work / "byo_corpus"
+    if not any(byo_corpus.glob("*.yml")):
+        import_corpus(args.faq, byo_corpus)
+    gold = byo_set(args.queries)
+    byo = [byo_result(embedder, byo_corpus, gold, t) for t in THRESHOLDS]
+    threshold = grouping.DISTANCE_THRESHOLD
+    chosen = byo_result(embedder, byo_corpus, gold, threshold, grouping.CORPUS_KIND)
+    kinds = {
+        kind: byo_result(embedder, byo_corpus, gold, threshold, kind)["nearest_entry_rate"]
+        for kind in ("query", "passage")
+    }
+    report = {
+        "byo_faq": chosen,
+        "byo_entries": sum(len(f.entries) for f in load_corpus(byo_corpus)),
+        "byo_thresholds": byo,
+        "dev": dev_curve(embedder, args.corpus),
+        "nearest_kind": kinds,
+    }
+    if not args.no_speed:
+        # Against the byo corpus: the shop's examples would be left out as already known.
+        pool = list(dev_set(args.corpus)) + list(gold)
+        report["speed"] = speed(embedder, byo_corpus, pool)
+    else:
+        report["speed"] = {"questions": 0, "distinct": 0, "groups": 0, "cold_seconds": None,
+                           "warm_seconds": None}  # fmt: skip
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "grouping.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    (args.out / "grouping.md").write_text(markdown(report), encoding="utf-8")
+    print(
+        f"purity {chosen['purity']:.3f}, coverage {chosen['coverage']:.3f}, "
+        f"nearest entry {chosen['nearest_entry_rate']:.3f}, {chosen['groups']} groups; "
+        f"5,000 questions cold {report['speed']['cold_seconds']} s, warm "
+        f"{report['speed']['warm_seconds']} s: {args.out}/grouping.md"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
