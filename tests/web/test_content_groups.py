@@ -42,10 +42,10 @@ TESTS = ["紙の請求書って頼めますか", "請求書を郵送に変えた
 
 
 @pytest.fixture(scope="module", autouse=True)
-def embedding_cache(tmp_path_factory):
+def embedding_cache(embedding_dir):
     """The corpus's embeddings in a scratch cache, never the project's."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BOT_EMBEDDING_CACHE", str(tmp_path_factory.mktemp("embeddings")))
+        patch.setenv("BOT_EMBEDDING_CACHE", str(embedding_dir))
         yield
 
 
