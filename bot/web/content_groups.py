@@ -8,7 +8,7 @@ next listing leaves them out: the group is gone.
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from typing import Any, Dict, List
 
 from fastapi import APIRouter, Request
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/content/groups")
 TURNS = 10_000  # the latest turns of the conversation log that are grouped
 SHOWN_QUESTIONS = 50  # questions of a group the editor can tick
 GONE = "このグループは見つかりません。一覧を更新してください。"
-_lock = asyncio.Lock()  # one grouping at a time: it embeds, on cores Rasa shares
+_lock = threading.Lock()  # one grouping at a time: it embeds, on cores Rasa shares
 
 
 def _titles(corpus_dir) -> Dict[str, str]:
@@ -36,15 +36,15 @@ def _titles(corpus_dir) -> Dict[str, str]:
 def _compute(request: Request):
     state = state_of(request)
     paths = paths_of(request)
-    turns = state.journal.turns(None, TURNS)
-    known = out_of_scope_examples(paths.project) if paths.shop else []
-    return group_questions(turns, paths.corpus, known), _titles(paths.corpus)
+    with _lock:
+        turns = state.journal.turns(None, TURNS)
+        known = out_of_scope_examples(paths.project) if paths.shop else []
+        return group_questions(turns, paths.corpus, known), _titles(paths.corpus)
 
 
 async def _groups(request: Request) -> tuple[list, Dict[str, str]]:
     """The groups as the log and the corpus are now; kept for the actions that name one."""
-    async with _lock:
-        groups, titles = await run_in_threadpool(_compute, request)
+    groups, titles = await run_in_threadpool(_compute, request)
     request.app.state.content_groups = {g.id: g for g in groups}
     return groups, titles
 

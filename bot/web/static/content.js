@@ -208,6 +208,7 @@
     dismiss.addEventListener("click", () =>
       act(item, group, "dismiss", { questions: ticked(item) },
         (d) => `対象外の例文に ${d.added.length} 件を追加しました。`));
+    for (const control of [select, add, create, dismiss]) control.setAttribute("aria-describedby", headingId);
     actions.append(select, add, create, dismiss);
     item.append(fieldset, actions);
     return item;
