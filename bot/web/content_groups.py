@@ -94,7 +94,10 @@ def _done(request: Request, change: str, **body: Any) -> dict:
 async def groups(request: Request) -> dict:
     require_role(request, "content")
     found, titles = await _groups(request)
-    return {"groups": [group_json(g, titles, SHOWN_QUESTIONS) for g in found]}
+    return {
+        "groups": [group_json(g, titles, SHOWN_QUESTIONS) for g in found],
+        "can_dismiss": paths_of(request).shop,  # only the shop has out-of-scope examples
+    }
 
 
 @router.post("/{group_id}/examples")

@@ -121,6 +121,7 @@ def passes_the_check(project: Path, monkeypatch) -> None:
 
 def test_thirty_customers_one_group_added_as_examples_then_gone(project, editor, monkeypatch):
     group = paper_invoice_group(editor)
+    assert editor.get("/api/content/groups").json()["can_dismiss"] is True
     assert group["customers"] == 30 and group["turns"] == 30
     assert {q["text"] for q in group["questions"]} == set(PAPER_INVOICE)
     assert group["nearest_faq_id"] and group["nearest_title"]
@@ -278,6 +279,7 @@ def test_an_imported_corpus_cannot_dismiss_but_lists_and_adds(project):
     with app(project, corpus=Path("my_faq")) as client:
         log_customers(project, per_wording=2)
         group = paper_invoice_group(client)
+        assert client.get("/api/content/groups").json()["can_dismiss"] is False
         before = (project / "data" / "nlu" / "out_of_scope.yml").read_bytes()
         response = client.post(
             f"/api/content/groups/{group['id']}/dismiss", json={"questions": list(PAPER_INVOICE)}

@@ -128,6 +128,7 @@
 
   // ---- groups of customers' unanswered questions
   let entryTitles = [];
+  let canDismiss = true; // an imported corpus has no out-of-scope examples
 
   function groupStatus(message, isError) {
     show($("groups-error"), isError ? message : "");
@@ -205,6 +206,10 @@
     create.addEventListener("click", () => draftFrom(group));
     const dismiss = el("button", "", "対象外として除外");
     dismiss.type = "button";
+    if (!canDismiss) {
+      dismiss.disabled = true;
+      dismiss.title = "取り込んだ FAQ には対象外の例文がないため、除外できません。";
+    }
     dismiss.addEventListener("click", () =>
       act(item, group, "dismiss", { questions: ticked(item) },
         (d) => `対象外の例文に ${d.added.length} 件を追加しました。`));
@@ -221,6 +226,7 @@
         api("GET", "/api/content/groups"), api("GET", "/api/content/entries"),
       ]);
       entryTitles = entries.entries;
+      canDismiss = groups.can_dismiss;
       const list = $("group-list");
       list.textContent = "";
       groups.groups.forEach((group, index) => list.append(groupItem(group, index)));
