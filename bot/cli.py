@@ -218,7 +218,8 @@ def cmd_insights(args: argparse.Namespace) -> int:
 
     report = write_insights(args.reports)
     print(
-        f"{report['turns']} turns, fallback rate {report['fallback_rate'] * 100:.1f} %: "
+        f"{report['turns']} turns, fallback rate {report['fallback_rate'] * 100:.1f} %, "
+        f"{len(report['groups'])} question groups shown: "
         f"{args.reports}/insights.md, insights.png"
     )
     return 0
@@ -389,7 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-train", action="store_true", help="skip the two timed trainings")
     bench.set_defaults(func=cmd_bench)
 
-    insights = sub.add_parser("insights", help="fallback and low-confidence questions from the log")
+    insights = sub.add_parser(
+        "insights",
+        help="fallback, low-confidence and unhelpful questions from the log, grouped by meaning",
+    )
     insights.add_argument("--reports", type=Path, default=Path("reports"))
     insights.set_defaults(func=cmd_insights)
     _add_data_commands(sub)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from bot.evaluation.insights import insights_of
+from bot.evaluation.insights import groups_of, insights_of
 from bot.faq.corpus import load_corpus, normalized_question
 from bot.store import Store
 from bot.store.audit import AuditLog
@@ -285,5 +285,11 @@ async def export(request: Request) -> PlainTextResponse:
 @router.get("/insights")
 async def insights(request: Request) -> dict:
     require_role(request, "agent")
-    turns = await run_in_threadpool(state_of(request).journal.turns, None, 10_000)
-    return insights_of(turns)
+    state = state_of(request)
+    turns = await run_in_threadpool(state.journal.turns, None, 10_000)
+    report = insights_of(turns)
+    # In a worker thread: the first call loads the embedder (once per process) and embeds.
+    report["groups"] = await run_in_threadpool(
+        groups_of, turns, state.settings.corpus_dir, state.settings.project_dir
+    )
+    return report

@@ -121,3 +121,18 @@ def test_group_ids_are_stable_for_the_same_member_texts(memo):
     expected = hashlib.sha1("\n".join(sorted(map(normalized_question, POINTS))).encode())
     assert a.id == b.id == expected.hexdigest()[:12]
     assert groups_of(Log(), memo) == []
+
+
+def test_vectors_of_questions_no_longer_logged_leave_memory(memo):
+    from bot.nlu.embedder import load_embedder
+
+    log = Log()
+    log.add(POINTS[0])
+    log.add(UNRELATED)
+    groups_of(log, memo)
+    embedded = memo.embedded
+    log.turns.pop()  # erased
+    groups_of(log, memo)
+    assert memo.embedded == embedded  # the remaining one came from memory
+    memo.vectors(load_embedder(), [UNRELATED], "query")
+    assert memo.embedded == embedded + 1  # the erased one was forgotten

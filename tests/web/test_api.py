@@ -862,6 +862,35 @@ def test_insights_count_the_logged_turns_and_list_fallbacks(stack, users):
         assert after["fallback_rate"] == pytest.approx(fallback_turns / after["turns"], abs=1e-4)
 
 
+def test_insights_group_the_unanswered_questions_by_meaning(stack, users):
+    from bot.store import TurnRecord
+
+    wordings = ["ポイントの有効期限はいつまでですか", "貯まったポイントはいつ失効しますか",
+                "ポイントの期限が切れるのはいつですか"]  # fmt: skip
+    unrelated = "駐車場はありますか"
+    journal = Journal(f"sqlite:///{stack.project / 'store.sqlite3'}")
+    try:  # logged as the chat logs them; 12 customers each, so they rank among the first
+        for n, text in enumerate(wordings * 12 + [unrelated] * 12):
+            record = TurnRecord(f"groups-{n}", None, text, "nlu_fallback", None, None, True, "")
+            turn_id = journal.log_turn(record)
+        journal.set_feedback(turn_id, f"groups-{n}", "unhelpful")
+    finally:
+        journal.close()
+    groups = users("agent").get("/api/agent/insights").json()["groups"]
+    by_text = {q["text"]: g for g in groups for q in g["questions"]}
+    points = by_text[wordings[0]]
+    assert sorted(q["text"] for q in points["questions"]) == sorted(wordings)
+    assert (points["customers"], points["turns"], points["unhelpful_share"]) == (36, 36, 0.0)
+    assert by_text[unrelated]["id"] != points["id"]
+    assert by_text[unrelated]["unhelpful_share"] > 0
+    assert points["nearest_faq_id"] in corpus_entries(stack.project)
+    assert points["nearest_title"] and 0 < points["nearest_similarity"] <= 1
+    assert points["first_seen"] <= points["last_seen"]
+    assert [g["customers"] for g in groups] == sorted(
+        (g["customers"] for g in groups), reverse=True
+    )
+
+
 def test_the_turn_log_records_which_faq_entry_answered(stack):
     question = corpus_entries(stack.project)["cancellation_fee"].question
     with stack.client() as client:

@@ -155,6 +155,38 @@
       bar.title = `${d.day}: ${d.turns} 件`;
       chart.append(bar);
     }
+    const rates = $("insights-rates");
+    rates.textContent = "";
+    const percent = (value) => (value === null || value === undefined ? "—" : `${Math.round(value * 100)}%`);
+    for (const d of data.per_day.slice(-30)) {
+      for (const [key, name] of [["answer_rate", "回答率"], ["helpful_rate", "役に立った率"]]) {
+        const bar = el("div", key === "helpful_rate" ? "helpful" : "");
+        bar.style.height = `${(d[key] || 0) * 100}%`;
+        bar.title = `${d.day}: ${name} ${percent(d[key])}`;
+        rates.append(bar);
+      }
+    }
+    const groups = $("insights-groups");
+    groups.textContent = "";
+    for (const g of data.groups || []) {
+      const tr = document.createElement("tr");
+      cell(tr, `${g.customers} 人`);
+      cell(tr, `${g.turns} 回`);
+      const questions = cell(tr, "");
+      for (const q of g.questions) questions.append(el("div", "", `${q.text}(${q.count} 回)`));
+      const more = g.distinct_questions - g.questions.length;
+      if (more > 0) questions.append(el("div", "note", `ほか ${more} 件`));
+      cell(tr, percent(g.unhelpful_share));
+      cell(tr, g.nearest_faq_id ? `${g.nearest_title}(${g.nearest_faq_id}、類似度 ${g.nearest_similarity.toFixed(3)})` : "");
+      cell(tr, new Date(g.first_seen).toLocaleString("ja-JP"));
+      cell(tr, new Date(g.last_seen).toLocaleString("ja-JP"));
+      groups.append(tr);
+    }
+    if (!(data.groups || []).length) {
+      const tr = document.createElement("tr");
+      cell(tr, "まとめる質問はありません。").colSpan = 7;
+      groups.append(tr);
+    }
     for (const [id, rows] of [["insights-fallback", data.fallback], ["insights-low", data.low_confidence]]) {
       const body = $(id);
       body.textContent = "";
