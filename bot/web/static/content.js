@@ -144,6 +144,11 @@
     groupStatus("検証しています…");
     try {
       const data = await api("POST", `/api/content/groups/${encodeURIComponent(group.id)}/${path}`, body);
+      if (fromGroup === group.id) { // its draft is moot: the group's questions are handled
+        fromGroup = null;
+        $("editor").hidden = true;
+        $("editor-title").textContent = "エントリを選んでください";
+      }
       await loadGroups();
       groupStatus(done(data) + " チャットに反映するには「学習を開始」を押してください。" + (data.warnings || []).join(" "));
       poll();
