@@ -71,11 +71,10 @@ def insights_of(turns, limit: int = 20) -> Dict[str, Any]:
 
 def groups_of(turns, corpus_dir: Path, project_root: Path, embedder=None) -> List[Dict]:
     """The question groups (bot/insights/groups.py) as JSON rows, the most customers first."""
-    from bot.faq.corpus import load_corpus
-    from bot.insights.groups import group_json, group_questions, known_out_of_scope
+    from bot.insights.groups import CorpusTexts, group_json, group_questions, known_out_of_scope
 
     found = group_questions(turns, corpus_dir, known_out_of_scope(project_root), embedder)
-    titles = {e.id: e.title for f in load_corpus(corpus_dir) for e in f.entries}
+    titles = CorpusTexts.load(corpus_dir).titles
     return [group_json(g, titles) for g in found[:GROUPS_SHOWN]]
 
 

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence
+from typing import TYPE_CHECKING, Dict, Iterable, List, Sequence
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from bot.evaluation.insights import LOW_CONFIDENCE
 from bot.faq.build import training_questions
 from bot.faq.corpus import load_corpus, normalized_question
 from bot.nlu.embedder import Embedder, clean, load_embedder
+
+if TYPE_CHECKING:
+    from bot.store.views import TurnView
 
 # Cosine distance under which two groups merge (complete linkage). Chosen on the development
 # set, the shop corpus's own examples (faq_corpus/, each example's entry as its gold group): the
@@ -132,7 +135,7 @@ def _corpus_vectors(embedder: Embedder, texts: Sequence[str], kind: str) -> np.n
     return cache.training(list(texts), kind=kind)
 
 
-def needs_attention(turn) -> bool:
+def needs_attention(turn: TurnView) -> bool:
     """Fallback, low confidence, or 役に立たなかった."""
     low = turn.confidence is not None and turn.confidence < LOW_CONFIDENCE
     return bool(turn.fallback or low or turn.feedback == "unhelpful")
@@ -191,7 +194,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-def distinct_questions(turns, excluded: set) -> List[_Distinct]:
+def distinct_questions(turns: Iterable[TurnView], excluded: set) -> List[_Distinct]:
     """The selected turns by normalised text, most frequent (then most recent) first."""
     found: Dict[str, _Distinct] = {}
     for turn in turns:
@@ -257,7 +260,7 @@ def _group(members: List[_Distinct], vectors: np.ndarray, corpus, corpus_matrix)
 
 
 def group_questions(
-    turns: Iterable,
+    turns: Iterable[TurnView],
     corpus_dir: Path,
     known: Iterable[str] = (),
     embedder: Embedder | None = None,

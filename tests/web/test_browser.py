@@ -195,6 +195,31 @@ def test_agent_inspects_a_parse_and_judges_it(stack, page):
     screenshot(page, "agent_console")
 
 
+def test_the_agent_console_shows_the_question_groups(stack, page):
+    from bot.store import Journal, TurnRecord
+
+    wordings = ["英語の領収書は発行できますか", "英文の領収書はもらえますか"]
+    journal = Journal(f"sqlite:///{stack.project / 'store.sqlite3'}")
+    try:  # 20 customers each: among the groups that affect the most customers
+        for n, text in enumerate(wordings * 20):
+            journal.log_turn(TurnRecord(f"browser-groups-{n}", None, text, "nlu_fallback",
+                                        None, None, True, ""))  # fmt: skip
+    finally:
+        journal.close()
+    page.goto(stack.url + "/agent")
+    page.fill("#login-username", "agent")
+    page.fill("#login-password", "agent-demo")
+    page.click("#login-submit")
+    row = page.locator("#insights-groups tr", has_text=wordings[0])
+    expect(row).to_have_count(1, timeout=120_000)  # the first call loads the embedder
+    expect(row).to_contain_text(wordings[1])
+    expect(row).to_contain_text("40 人")
+    expect(row).to_contain_text("類似度")
+    expect(page.locator("#insights-rates > div").first).to_be_attached()
+    row.scroll_into_view_if_needed()
+    screenshot(page, "agent_groups")
+
+
 def test_a_customer_cannot_open_the_staff_pages(stack, page):
     log_in_on_the_chat_page(page, stack.url, "sato", "sato-demo")
     expect(page.locator("#user-name")).to_be_visible()
