@@ -14,8 +14,7 @@ from typing import Any, Dict, List
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from bot.faq.corpus import load_corpus
-from bot.insights.groups import group_json, group_questions
+from bot.insights.groups import CorpusTexts, group_json, group_questions
 from bot.web.common import ApiError, clean_text, read_json, require_role, state_of
 from bot.web.content import add_entry, confusions, paths_of, rejected_edit
 from bot.web.corpus_edit import EditRejected
@@ -29,17 +28,13 @@ GONE = "このグループは見つかりません。一覧を更新してくだ
 _lock = threading.Lock()  # one grouping at a time: it embeds, on cores Rasa shares
 
 
-def _titles(corpus_dir) -> Dict[str, str]:
-    return {e.id: e.title for f in load_corpus(corpus_dir) for e in f.entries}
-
-
 def _compute(request: Request):
     state = state_of(request)
     paths = paths_of(request)
     with _lock:
         turns = state.journal.turns(None, TURNS)
         known = out_of_scope_examples(paths.project) if paths.shop else []
-        return group_questions(turns, paths.corpus, known), _titles(paths.corpus)
+        return group_questions(turns, paths.corpus, known), CorpusTexts.load(paths.corpus).titles
 
 
 async def _groups(request: Request) -> tuple[list, Dict[str, str]]:
