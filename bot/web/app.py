@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.faq.catalog import Contact, load_catalog
 from bot.privacy.detect import Masker
 from bot.store import Journal, ensure_seeded, make_engine
-from bot.web import admin, agent, chat, content, feedback, model_server
+from bot.web import admin, agent, chat, content, content_groups, feedback, model_server
 from bot.web.common import ROLE_NAMES, ApiError, AppState, current_session
 from bot.web.sessions import RedisSessionStore, RedisWindow, SessionStore, SlidingWindow
 from bot.web.settings import Settings
@@ -231,6 +231,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(feedback.router)
     app.include_router(agent.router)
     app.include_router(content.router)
+    app.include_router(content_groups.router)
     app.include_router(admin.router)
     app.include_router(model_server.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -20,12 +20,12 @@ router = APIRouter(prefix="/api/content")
 CONFUSION_CONFIDENCE = 0.5
 
 
-def _paths(request: Request) -> Paths:
+def paths_of(request: Request) -> Paths:
     settings = state_of(request).settings
     return Paths(settings.project_dir, settings.corpus_dir, settings.is_shop_corpus)
 
 
-async def _confusions(request: Request, faq_id: str, texts: List[str]) -> List[str]:
+async def confusions(request: Request, faq_id: str, texts: List[str]) -> List[str]:
     """Warnings for new questions the running model gives to another entry."""
     state = state_of(request)
     titles = await run_in_threadpool(faq_labels, state.settings.corpus_dir)
@@ -55,29 +55,45 @@ async def _confusions(request: Request, faq_id: str, texts: List[str]) -> List[s
 @router.get("/entries")
 async def entries(request: Request, q: str = "") -> dict:
     require_role(request, "content")
-    found = await run_in_threadpool(list_entries, _paths(request), q[:100])
+    found = await run_in_threadpool(list_entries, paths_of(request), q[:100])
     return {"entries": found}
 
 
 @router.get("/entries/{faq_id}")
 async def entry(request: Request, faq_id: str) -> dict:
     require_role(request, "content")
-    found = await run_in_threadpool(find_entry, _paths(request), faq_id)
+    found = await run_in_threadpool(find_entry, paths_of(request), faq_id)
     if found is None:
         raise ApiError(404, f"エントリ '{faq_id[:80]}' は見つかりません。")
     return {"entry": found}
+
+
+def rejected_edit(rejected: EditRejected) -> ApiError:
+    return ApiError(422, "保存できませんでした。" + " / ".join(rejected.problems[:20]))
 
 
 async def _save(
     request: Request, faq_id: str, category: Optional[str], data: Dict[str, Any]
 ) -> dict:
     try:
-        new = await run_in_threadpool(save_entry, _paths(request), faq_id, data, category)
+        new = await run_in_threadpool(save_entry, paths_of(request), faq_id, data, category)
     except EditRejected as rejected:
-        raise ApiError(422, "保存できませんでした。" + " / ".join(rejected.problems[:20])) from None
-    warnings = await _confusions(request, faq_id, new)
-    saved = await run_in_threadpool(find_entry, _paths(request), faq_id)
+        raise rejected_edit(rejected) from None
+    warnings = await confusions(request, faq_id, new)
+    saved = await run_in_threadpool(find_entry, paths_of(request), faq_id)
+    what = "追加" if category is not None else "編集"
+    request.app.state.trainer.note(f"エントリ {faq_id} を{what}")
     return {"entry": saved, "warnings": warnings, "retrain_needed": True}
+
+
+async def add_entry(request: Request, data: Dict[str, Any]) -> dict:
+    """Adds a new entry (`id` and `category` among `data`'s fields): checked, then written."""
+    faq_id, category = data.get("id"), data.get("category")
+    if not isinstance(faq_id, str) or not FAQ_ID.match(faq_id):
+        raise ApiError(422, "id は半角英小文字で始まり、英小文字・数字・_ だけで書いてください。")
+    if not isinstance(category, str) or not category:
+        raise ApiError(422, "カテゴリを選んでください。")
+    return await _save(request, faq_id, category, data)
 
 
 @router.put("/entries/{faq_id}")
@@ -89,19 +105,13 @@ async def update(request: Request, faq_id: str) -> dict:
 @router.post("/entries")
 async def add(request: Request) -> dict:
     require_role(request, "content")
-    data = await read_json(request)
-    faq_id, category = data.get("id"), data.get("category")
-    if not isinstance(faq_id, str) or not FAQ_ID.match(faq_id):
-        raise ApiError(422, "id は半角英小文字で始まり、英小文字・数字・_ だけで書いてください。")
-    if not isinstance(category, str) or not category:
-        raise ApiError(422, "カテゴリを選んでください。")
-    return await _save(request, faq_id, category, data)
+    return await add_entry(request, await read_json(request))
 
 
 @router.get("/categories")
 async def categories(request: Request) -> dict:
     require_role(request, "content")
-    found = await run_in_threadpool(list_entries, _paths(request), "")
+    found = await run_in_threadpool(list_entries, paths_of(request), "")
     return {"categories": sorted({e["category"] for e in found if e["category"]})}
 
 

@@ -27,7 +27,9 @@ from bot.faq.catalog import load_catalog
 from bot.faq.check import Rules, check_corpus
 from bot.faq.corpus import corpus_files, load_corpus, normalized_question
 
-EDIT_LOCK = threading.Lock()  # one edit at a time: each reads, checks and writes whole files
+# One edit at a time: each reads, checks and writes whole files. Re-entrant, so an action that
+# reads an entry and saves it again (examples from a group) holds it across both.
+EDIT_LOCK = threading.RLock()
 FIELDS = ("title", "question", "answer", "examples", "tests")
 
 
@@ -53,22 +55,27 @@ class Paths:
     def training_data(self) -> Path:
         return self.project / "data" / "nlu" / "faq.yml"
 
+    @property
+    def out_of_scope(self) -> Path:
+        return self.project / "data" / "nlu" / "out_of_scope.yml"
 
-def _yaml() -> YAML:
+
+def round_trip_yaml(sequence: int = 4, offset: int = 2) -> YAML:
+    """ruamel's round-trip YAML with the indentation of the file it edits (corpus: 4 and 2)."""
     yaml = YAML(typ="rt")
     yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.indent(mapping=2, sequence=sequence, offset=offset)
     yaml.preserve_quotes = True
     return yaml
 
 
 def _dump(data: Any) -> str:
     out = io.StringIO()
-    _yaml().dump(data, out)
+    round_trip_yaml().dump(data, out)
     return out.getvalue()
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -202,7 +209,7 @@ def _plan(paths: Paths, faq_id: str, fields: Dict[str, Any], category: Optional[
     files: Dict[Path, str] = {}
     target: Optional[Path] = None
     for path in corpus_files(paths.corpus):
-        data = _yaml().load(path.read_text(encoding="utf-8"))
+        data = round_trip_yaml().load(path.read_text(encoding="utf-8"))
         entries = data.get("entries") if isinstance(data, CommentedMap) else None
         if not isinstance(entries, CommentedSeq):
             continue
@@ -229,7 +236,7 @@ def _plan(paths: Paths, faq_id: str, fields: Dict[str, Any], category: Optional[
         _set_entry(node, fields)
         files[path] = _dump(CommentedMap([("category", category), ("entries", [node])]))
     if paths.shop:
-        catalog = _yaml().load(paths.catalog.read_text(encoding="utf-8"))
+        catalog = round_trip_yaml().load(paths.catalog.read_text(encoding="utf-8"))
         _set_catalog_question(
             catalog, category or "", faq_id, fields["question"], category is not None
         )
@@ -260,7 +267,7 @@ def rebuild_training_data(paths: Paths) -> None:
         catalog.contacts,
         paths.corpus.name,
     )
-    _write_atomically(paths.training_data, text)
+    write_atomically(paths.training_data, text)
 
 
 def save_entry(
@@ -283,7 +290,7 @@ def save_entry(
         if problems:
             raise EditRejected(problems)
         for path, text in change.files.items():
-            _write_atomically(path, text)
+            write_atomically(path, text)
         rebuild_training_data(paths)
     new = [fields["question"]] + fields["examples"]
     return [t for t in new if normalized_question(t) not in had]

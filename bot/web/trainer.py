@@ -62,11 +62,16 @@ class Trainer:
         self.settings, self.upstream = settings, upstream
         self.log: Deque[str] = deque(maxlen=60)
         self.status: Dict[str, Any] = {"state": "idle", "progress": 0, "stage": "", "message": ""}
+        self.pending: List[str] = []  # saved changes the running model does not have yet
         self._task: Optional[asyncio.Task] = None
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
+
+    def note(self, change: str) -> None:
+        """Records a saved change, so the editor sees what the next retrain will bring in."""
+        self.pending = [c for c in self.pending if c != change][-49:] + [change]
 
     def start(self, requested_by: str) -> Dict[str, Any]:
         if self.running:
@@ -79,7 +84,9 @@ class Trainer:
             "message": "",
             "requested_by": requested_by,
             "started_at": time.time(),
+            "changes": self.pending,
         }
+        self.pending = []
         self._task = asyncio.create_task(self._run())
         return self.snapshot()
 
@@ -89,6 +96,7 @@ class Trainer:
             end = out.get("finished_at") or time.time()
             out["elapsed_s"] = round(end - out["started_at"], 1)
         out["log"] = list(self.log)[-15:]
+        out["pending"] = list(self.pending)
         return out
 
     def _set(self, **values: Any) -> None:
@@ -255,6 +263,7 @@ class Trainer:
         )
 
     def _fail(self, message: str) -> None:
+        self.pending = list(self.status.get("changes", [])) + self.pending  # still to bring in
         self._set(
             state="failed",
             stage="失敗",

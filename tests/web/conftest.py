@@ -132,6 +132,12 @@ def stack(trained_model, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def embedding_dir(tmp_path_factory) -> Path:
+    """A scratch embedding cache for the in-process web apps, never the project's own."""
+    return tmp_path_factory.mktemp("embeddings")
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make test does)")

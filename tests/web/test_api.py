@@ -538,6 +538,11 @@ CONTENT_ENDPOINTS = [
     ("GET", "/api/content/categories", None),
     ("POST", "/api/content/train", {}),
     ("GET", "/api/content/train", None),
+    ("GET", "/api/content/groups", None),
+    ("POST", "/api/content/groups/receipt/examples", {"faq_id": "receipt", "questions": ["x"]}),
+    ("GET", "/api/content/groups/receipt/draft", None),
+    ("POST", "/api/content/groups/receipt/entry", {"id": "x_new", "category": "invoices"}),
+    ("POST", "/api/content/groups/receipt/dismiss", {"questions": ["x"]}),
 ]
 ADMIN_ENDPOINTS = [("GET", "/api/admin/audit", None)]
 ROLE_CASES = [

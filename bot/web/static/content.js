@@ -1,8 +1,10 @@
 "use strict";
-// Content editor: search and edit entries (checked on the server before saving), add, retrain.
+// Content editor: search and edit entries (checked on the server before saving), add, retrain;
+// turn a group of customers' unanswered questions into examples, a new entry or out of scope.
 (function () {
   const $ = (id) => document.getElementById(id);
   let current = null; // id being edited, or null for a new entry
+  let fromGroup = null; // id of the group a new entry is drafted from
   let polling = null;
 
   const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
@@ -34,10 +36,12 @@
     show($("save-error"), "");
     $("save-status").textContent = "";
     $("warnings").hidden = true;
+    $("draft-hints").hidden = true;
   }
 
   function edit(entry) {
     current = entry.id;
+    fromGroup = null;
     $("editor-title").textContent = `編集: ${entry.title}(${entry.id})`;
     $("new-fields").hidden = true;
     fill(entry);
@@ -46,18 +50,28 @@
     $("entry-title").focus();
   }
 
-  $("new-entry").addEventListener("click", async () => {
+  function openNew(title, categories, draft) {
     current = null;
-    $("editor-title").textContent = "新しいエントリ";
+    $("editor-title").textContent = title;
     $("new-fields").hidden = false;
     const select = $("entry-category");
     select.textContent = "";
-    const data = await api("GET", "/api/content/categories");
-    for (const c of data.categories) { const o = el("option", "", c); o.value = c; select.append(o); }
-    $("entry-id").value = "";
-    fill(null);
+    for (const c of categories) { const o = el("option", "", c); o.value = c; select.append(o); }
+    if (draft) select.value = draft.category;
+    $("entry-id").value = draft ? draft.id : "";
+    fill(draft);
+    const hints = $("draft-hints");
+    hints.textContent = "";
+    for (const h of (draft && draft.hints) || []) hints.append(el("li", "", h));
+    hints.hidden = !hints.childElementCount;
     $("editor").hidden = false;
     $("entry-id").focus();
+  }
+
+  $("new-entry").addEventListener("click", async () => {
+    fromGroup = null;
+    const data = await api("GET", "/api/content/categories");
+    openNew("新しいエントリ", data.categories, null);
   });
 
   $("editor").addEventListener("submit", async (event) => {
@@ -71,8 +85,12 @@
     };
     try {
       let data;
+      const group = fromGroup;
       if (current) {
         data = await api("PUT", "/api/content/entries/" + encodeURIComponent(current), body);
+      } else if (group) {
+        const url = "/api/content/groups/" + encodeURIComponent(group) + "/entry";
+        data = await api("POST", url, { ...body, id: $("entry-id").value.trim(), category: $("entry-category").value });
       } else {
         data = await api("POST", "/api/content/entries", { ...body, id: $("entry-id").value.trim(), category: $("entry-category").value });
       }
@@ -86,6 +104,8 @@
       $("save-status").textContent = "保存しました。チャットに反映するには「学習を開始」を押してください。";
       if (data.warnings.length) { warnings.hidden = false; }
       loadList();
+      if (group) loadGroups();
+      poll();
     } catch (error) {
       $("save-status").textContent = "";
       show($("save-error"), error.message);
@@ -102,7 +122,127 @@
     $("train-status").className = t.state === "failed" ? "error" : t.state === "succeeded" ? "ok" : "";
     $("train-log").textContent = (t.log || []).slice(-8).join("\n");
     $("train").disabled = t.state === "running";
+    const pending = t.pending || [];
+    $("train-pending").textContent = pending.length ? `未反映の変更 ${pending.length} 件: ${pending.slice(-5).join("、")}` : "";
   }
+
+  // ---- groups of customers' unanswered questions
+  let entryTitles = [];
+  let canDismiss = true; // an imported corpus has no out-of-scope examples
+
+  function groupStatus(message, isError) {
+    show($("groups-error"), isError ? message : "");
+    $("groups-status").textContent = isError ? "" : message;
+  }
+
+  function ticked(item) {
+    return [...item.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
+  }
+
+  async function act(item, group, path, body, done) {
+    for (const b of item.querySelectorAll("button")) b.disabled = true;
+    groupStatus("検証しています…");
+    try {
+      const data = await api("POST", `/api/content/groups/${encodeURIComponent(group.id)}/${path}`, body);
+      if (fromGroup === group.id) { // its draft is moot: the group's questions are handled
+        fromGroup = null;
+        $("editor").hidden = true;
+        $("editor-title").textContent = "エントリを選んでください";
+      }
+      await loadGroups();
+      groupStatus(done(data) + " チャットに反映するには「学習を開始」を押してください。" + (data.warnings || []).join(" "));
+      poll();
+    } catch (error) {
+      groupStatus(error.message, true);
+      for (const b of item.querySelectorAll("button")) b.disabled = false;
+    }
+    $("groups-status").focus();
+  }
+
+  async function draftFrom(group) {
+    try {
+      const data = await api("GET", `/api/content/groups/${encodeURIComponent(group.id)}/draft`);
+      openNew("新しいエントリ(お客さまの質問から)", data.draft.categories, data.draft);
+      fromGroup = group.id;
+    } catch (error) {
+      groupStatus(error.message, true);
+    }
+  }
+
+  function groupItem(group, index) {
+    const item = el("li");
+    const headingId = `group-${index}-title`;
+    const heading = el("h3", "", `${group.customers} 人のお客さま(${group.turns} 回)`);
+    heading.id = headingId;
+    item.setAttribute("aria-labelledby", headingId);
+    const nearest = group.nearest_faq_id
+      ? `近いエントリ: ${group.nearest_title}(${group.nearest_faq_id}、類似度 ${group.nearest_similarity.toFixed(2)})`
+      : "近いエントリはありません";
+    const share = Math.round(group.unhelpful_share * 100);
+    const seen = `${group.first_seen.slice(0, 10)} 〜 ${group.last_seen.slice(0, 10)}`;
+    item.append(heading, el("p", "note", `${nearest} / 役に立たなかった ${share}% / ${seen}`));
+    const fieldset = el("fieldset");
+    fieldset.append(el("legend", "visually-hidden", "対象にする質問"));
+    for (const question of group.questions) {
+      const label = el("label", "question");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.checked = true;
+      box.value = question.text;
+      label.append(box, document.createTextNode(` ${question.text}(${question.count} 回)`));
+      fieldset.append(label);
+    }
+    const actions = el("div", "group-actions");
+    const select = document.createElement("select");
+    select.setAttribute("aria-label", "例文を追加するエントリ");
+    for (const entry of entryTitles) {
+      const option = el("option", "", `${entry.title}(${entry.id})`);
+      option.value = entry.id;
+      select.append(option);
+    }
+    if (group.nearest_faq_id) select.value = group.nearest_faq_id;
+    const add = el("button", "primary", "既存の項目に例文として追加");
+    add.type = "button";
+    add.addEventListener("click", () =>
+      act(item, group, "examples", { faq_id: select.value, questions: ticked(item) },
+        (d) => `「${select.value}」に例文 ${d.added.length} 件を追加しました${d.skipped.length ? `(${d.skipped.length} 件はすでにありました)` : ""}。`));
+    const create = el("button", "", "新しい項目を作成");
+    create.type = "button";
+    create.addEventListener("click", () => draftFrom(group));
+    const dismiss = el("button", "", "対象外として除外");
+    dismiss.type = "button";
+    if (!canDismiss) {
+      dismiss.disabled = true;
+      dismiss.title = "取り込んだ FAQ には対象外の例文がないため、除外できません。";
+    }
+    dismiss.addEventListener("click", () =>
+      act(item, group, "dismiss", { questions: ticked(item) },
+        (d) => `対象外の例文に ${d.added.length} 件を追加しました。`));
+    for (const control of [select, add, create, dismiss]) control.setAttribute("aria-describedby", headingId);
+    actions.append(select, add, create, dismiss);
+    item.append(fieldset, actions);
+    return item;
+  }
+
+  async function loadGroups() {
+    $("groups-count").textContent = "読み込み中…";
+    try {
+      const [groups, entries] = await Promise.all([
+        api("GET", "/api/content/groups"), api("GET", "/api/content/entries"),
+      ]);
+      entryTitles = entries.entries;
+      canDismiss = groups.can_dismiss;
+      const list = $("group-list");
+      list.textContent = "";
+      groups.groups.forEach((group, index) => list.append(groupItem(group, index)));
+      $("groups-count").textContent = groups.groups.length ? `${groups.groups.length} グループ` : "未解決の質問はありません";
+    } catch (error) {
+      $("groups-count").textContent = "";
+      groupStatus(error.message, true);
+    }
+  }
+
+  $("groups-refresh").addEventListener("click", () => { groupStatus(""); loadGroups(); });
 
   async function poll() {
     try {
@@ -127,5 +267,6 @@
   let searchTimer = null;
   $("search").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(loadList, 200); });
   loadList().catch((e) => show($("save-error"), e.message));
+  loadGroups();
   poll().then(() => { if ($("train").disabled && !polling) polling = setInterval(poll, 1000); });
 })();
