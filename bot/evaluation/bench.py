@@ -30,6 +30,7 @@ from bot.corpora import copy_project
 from bot.evaluation.bench_report import RATES, SESSIONS, write_report
 from bot.evaluation.evaluate import held_out_questions, parse_all
 from bot.evaluation.load import (
+    ConversationFactory,
     Tally,
     closed_loop,
     load,
@@ -155,6 +156,16 @@ def curve_figures(tally: Tally, n: int, prefix: str = "") -> Dict[str, Any]:
     return figures
 
 
+async def curve(conversation: ConversationFactory, quick: bool, prefix: str = "") -> Dict:
+    """A warm-up, then the closed loop at each of SESSIONS."""
+    figures: Dict[str, Any] = {}
+    await closed_loop(conversation, 2, 2 if quick else 5)
+    for n in SESSIONS:
+        seconds = QUICK_SECONDS if quick else CURVE_SECONDS[n]
+        figures.update(curve_figures(await closed_loop(conversation, n, seconds), n, prefix))
+    return figures
+
+
 async def measure_curves(
     url: str, rasa_url: str, token: str, texts: List[str], stock_url: str | None, quick: bool
 ) -> Dict[str, Any]:
@@ -166,31 +177,19 @@ async def measure_curves(
         http_parse_p50_ms=ms(http, 0.5), http_parse_p95_ms=ms(http, 0.95),
         http_parse_p99_ms=ms(http, 0.99),
     )  # fmt: skip
-    ours = web_customers(url)
     with phase(result, "closed loop, ours"):
-        await closed_loop(ours, 2, 2 if quick else 5)  # warm-up
-        for n in SESSIONS:
-            seconds = QUICK_SECONDS if quick else CURVE_SECONDS[n]
-            result.update(curve_figures(await closed_loop(ours, n, seconds), n))
+        result.update(await curve(web_customers(url), quick))
     if stock_url is None:
         return result
-    stock = stock_senders(stock_url)
     with phase(result, "closed loop, stock Rasa"):
-        await closed_loop(stock, 2, 2 if quick else 5)  # warm-up
-        for n in SESSIONS:
-            seconds = QUICK_SECONDS if quick else CURVE_SECONDS[n]
-            result.update(curve_figures(await closed_loop(stock, n, seconds), n, "stock_"))
+        result.update(await curve(stock_senders(stock_url), quick, "stock_"))
     for n in SESSIONS:
-        stock_rate, stock_p95 = (
-            result[f"stock_turns_per_s_at_{n}"],
-            result[f"stock_turn_p95_ms_at_{n}"],
-        )
-        if stock_rate:
-            result[f"ratio_turns_per_s_at_{n}"] = round(
-                result[f"turns_per_s_at_{n}"] / stock_rate, 2
-            )
-        if stock_p95:
-            result[f"ratio_p95_at_{n}"] = round(result[f"turn_p95_ms_at_{n}"] / stock_p95, 2)
+        ours_p95, stock_p95 = result[f"turn_p95_ms_at_{n}"], result[f"stock_turn_p95_ms_at_{n}"]
+        if result[f"stock_turns_per_s_at_{n}"]:
+            ratio = result[f"turns_per_s_at_{n}"] / result[f"stock_turns_per_s_at_{n}"]
+            result[f"ratio_turns_per_s_at_{n}"] = round(ratio, 2)
+        if ours_p95 and stock_p95:
+            result[f"ratio_p95_at_{n}"] = round(ours_p95 / stock_p95, 2)
     return result
 
 

@@ -34,7 +34,8 @@ def verdicts(result: Dict[str, Any]) -> List[Tuple[str, str, Any, str]]:
 
 
 def _cell(result: Dict[str, Any], key: str) -> Any:
-    return result.get(key, "—")
+    value = result.get(key)
+    return "—" if value is None else value
 
 
 def curve_table(result: Dict[str, Any]) -> List[str]:

@@ -71,8 +71,9 @@ class Tally:
         return round(len(self.latencies) / self.elapsed, 1) if self.elapsed else 0.0
 
 
-def ms(values: List[float], share: float) -> float:
-    return round(percentile(values, share) * 1000, 1) if values else 0.0
+def ms(values: List[float], share: float) -> float | None:
+    """A percentile in milliseconds; None when nothing was measured."""
+    return round(percentile(values, share) * 1000, 1) if values else None
 
 
 class WebCustomer:
@@ -106,11 +107,16 @@ async def login(client: httpx.AsyncClient, username: str) -> None:
 
 
 async def converse(
-    conversation: Conversation, turns: int, tally: Tally, running: Callable[[], bool] = lambda: True
+    conversation: Conversation,
+    turns: int,
+    tally: Tally,
+    running: Callable[[], bool] = lambda: True,
+    opened: bool = False,
 ) -> None:
     """One conversation of `turns` turns back to back, while `running()`."""
     try:
-        await conversation.open()
+        if not opened:
+            await conversation.open()
         for k in range(turns):
             if not running():
                 break
@@ -127,20 +133,33 @@ async def closed_loop(
     turns: int = TURNS_PER_CONVERSATION,
 ) -> Tally:
     """`sessions` conversations at a time, each session starting its next one when one ends,
-    for `seconds` (or until `stop`): the load adapts to the server's speed."""
+    for `seconds` (or until `stop`): the load adapts to the server's speed. The clock starts
+    once every session has opened its first conversation (50 logins take seconds)."""
     tally = Tally()
-    deadline = time.monotonic() + seconds
+    ready = asyncio.Event()
+    opened, started, deadline = 0, 0.0, 0.0
 
     def running() -> bool:
         return time.monotonic() < deadline and not (stop and stop.is_set())
 
     async def session(i: int) -> None:
-        n = i
+        nonlocal opened, started, deadline
+        first = conversation(i)
+        try:
+            await first.open()
+        finally:
+            opened += 1
+            if opened == sessions:
+                started = time.monotonic()
+                deadline = started + seconds
+                ready.set()
+        await ready.wait()
+        await converse(first, turns, tally, running, opened=True)
+        n = i + sessions
         while running():
             await converse(conversation(n), turns, tally, running)
             n += sessions
 
-    started = time.monotonic()
     await asyncio.gather(*(session(i) for i in range(sessions)))
     tally.elapsed = time.monotonic() - started
     return tally
@@ -232,5 +251,5 @@ def long_figures(tally: Tally, turns: int, window: int = TURNS_PER_CONVERSATION)
         "long_errors": len(tally.errors),
         "long_first8_p50_ms": first_ms,
         "long_last8_p50_ms": last_ms,
-        "long_ratio": round(last_ms / first_ms, 2) if first_ms else 0.0,
+        "long_ratio": round(last_ms / first_ms, 2) if first_ms and last_ms else None,
     }
