@@ -123,7 +123,7 @@ def markdown(result: Dict[str, Any]) -> str:
 
 
 def _points(result: Dict[str, Any], xs, key: str) -> Tuple[List, List]:
-    found = [(x, result[key.format(x)]) for x in xs if key.format(x) in result]
+    found = [(x, result[key.format(x)]) for x in xs if result.get(key.format(x)) is not None]
     return [x for x, _ in found], [y for _, y in found]
 
 
@@ -148,6 +148,9 @@ def chart(result: Dict[str, Any], path: Path) -> None:
         p95.plot(*_points(result, sessions, prefix + "turn_p95_ms_at_{}"), style, label=label)
     throughput.set(title="closed loop: throughput", xlabel="sessions", ylabel="turns/s")
     p95.set(title="closed loop: p95 turn", xlabel="sessions", ylabel="ms", yscale="log")
+    for axes in (throughput, p95):
+        axes.set_xscale("log")
+        axes.set_xticks(list(sessions), [str(n) for n in sessions])
     arrivals.plot(*_points(result, rates, "open_p95_ms_at_{}"), "o-", label="p95 ms")
     arrivals.plot(*_points(result, rates, "open_p50_ms_at_{}"), "^:", label="p50 ms")
     arrivals.set(title="open loop (ours)", xlabel="arrivals/s", ylabel="ms", yscale="log")
