@@ -231,6 +231,12 @@ async def measure_rest(url: str, quick: bool) -> Dict[str, Any]:
     return result
 
 
+def rasa_workers() -> int | str:
+    """RASA_WORKERS as `bot serve` gets it (default 1); recorded as given when not a number."""
+    value = os.environ.get("RASA_WORKERS", "").strip() or "1"
+    return int(value) if value.isdigit() else value
+
+
 def merge(result: Dict[str, Any], more: Dict[str, Any]) -> None:
     """Adds a phase's figures to the result, its load averages to the earlier phases'."""
     result.setdefault("load_avg", {}).update(more.pop("load_avg", {}))
@@ -277,7 +283,7 @@ def bench(
     result: Dict[str, Any] = {
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "rasa_workers": int(os.environ.get("RASA_WORKERS") or 1),
+        "rasa_workers": rasa_workers(),
         "quick": quick,
     }
     texts = [text for text, _ in held_out_questions(root / "faq_corpus")]

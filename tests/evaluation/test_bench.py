@@ -144,3 +144,12 @@ def test_report_tables_targets_and_png(tmp_path):
     assert text.count("| `") >= len(TARGETS)
     assert (tmp_path / "bench_curve.png").stat().st_size > 5000
     assert (tmp_path / "bench.md").read_text(encoding="utf-8") == text
+
+
+def test_rasa_workers_recorded_from_the_environment(monkeypatch):
+    from bot.evaluation.bench import rasa_workers
+
+    monkeypatch.delenv("RASA_WORKERS", raising=False)
+    assert rasa_workers() == 1
+    monkeypatch.setenv("RASA_WORKERS", "2")
+    assert rasa_workers() == 2
