@@ -51,6 +51,15 @@ CURVE_SECONDS = {1: 20, 5: 20, 10: 30, 25: 30, 50: 60}
 OPEN_SECONDS = 30
 QUICK_SECONDS = 4
 LONG_CONVERSATIONS, LONG_TURNS = 3, 40
+# The checkout this bench runs from: the stack and the trainings it starts run the same code,
+# not whichever checkout the editable install points at.
+CODE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def own_code(env: Dict[str, str]) -> Dict[str, str]:
+    """`env` with CODE_ROOT first on PYTHONPATH (children run `python -m bot` elsewhere)."""
+    paths = [str(CODE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return dict(env, PYTHONPATH=os.pathsep.join(paths))
 
 
 @contextmanager
@@ -92,7 +101,9 @@ def scratch_project(root: Path, into: Path) -> Path:
 def timed_train(project: Path, cache: Path, out: str, force: bool) -> float:
     """Wall time of `bot train` into a fresh folder: --force ignores the cache (cold); without
     it, every component whose inputs did not change comes from the cache (warm)."""
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", RASA_CACHE_DIRECTORY=str(cache))
+    env = own_code(
+        dict(os.environ, RASA_TELEMETRY_ENABLED="false", RASA_CACHE_DIRECTORY=str(cache))
+    )
     command = [sys.executable, "-m", "bot", "train", "--out", str(project / out)]
     started = time.monotonic()
     subprocess.run(
@@ -232,9 +243,19 @@ async def measure_rest(url: str, quick: bool) -> Dict[str, Any]:
 
 
 def rasa_workers() -> int | str:
-    """RASA_WORKERS as `bot serve` gets it (default 1); recorded as given when not a number."""
-    value = os.environ.get("RASA_WORKERS", "").strip() or "1"
-    return int(value) if value.isdigit() else value
+    """The number of Rasa workers `bot serve` starts: RASA_WORKERS, by serve's own rule where
+    it has one (its default), else 1; recorded as given when it is not a number."""
+    try:
+        from bot.serving.serve import rasa_workers as served
+    except ImportError:
+        served = None
+    value = os.environ.get("RASA_WORKERS", "").strip()
+    if served is not None:
+        try:
+            return served()
+        except Exception:  # noqa: BLE001 - an invalid value is recorded; serve reports it
+            return value
+    return int(value) if value.isdigit() else value or 1
 
 
 def merge(result: Dict[str, Any], more: Dict[str, Any]) -> None:
@@ -270,7 +291,7 @@ def start_stack(work: Path, token: str) -> tuple[subprocess.Popen, str, str]:
         server = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--rasa-port", str(rasa_port),
              "--actions-port", str(actions_port), "--web-port", str(web_port)],
-            cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=work, env=own_code(env), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     return server, f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{rasa_port}"
 

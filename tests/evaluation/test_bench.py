@@ -150,6 +150,14 @@ def test_rasa_workers_recorded_from_the_environment(monkeypatch):
     from bot.evaluation.bench import rasa_workers
 
     monkeypatch.delenv("RASA_WORKERS", raising=False)
-    assert rasa_workers() == 1
+    assert isinstance(rasa_workers(), int) and rasa_workers() >= 1
     monkeypatch.setenv("RASA_WORKERS", "2")
     assert rasa_workers() == 2
+
+
+def test_the_stack_runs_the_benchs_own_checkout():
+    from bot.evaluation.bench import CODE_ROOT, own_code
+
+    assert (CODE_ROOT / "bot" / "evaluation" / "bench.py").is_file()
+    env = own_code({"PYTHONPATH": "/elsewhere"})
+    assert env["PYTHONPATH"].split(":") == [str(CODE_ROOT), "/elsewhere"]
