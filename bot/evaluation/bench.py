@@ -50,7 +50,7 @@ EDIT_ENTRY, EDIT_QUESTION = "cancellation_method", "解約方法を教えてく�
 CURVE_SECONDS = {1: 20, 5: 20, 10: 30, 25: 30, 50: 60}
 OPEN_SECONDS = 30
 QUICK_SECONDS = 4
-LONG_CONVERSATIONS, LONG_TURNS = 3, 40
+LONG_CONVERSATIONS, LONG_TURNS = 4, 40  # 3 pairs of a last and a first 8 turns
 # The checkout this bench runs from: the stack and the trainings it starts run the same code,
 # not whichever checkout the editable install points at.
 CODE_ROOT = Path(__file__).resolve().parents[2]
@@ -222,7 +222,7 @@ async def measure_rest(url: str, quick: bool) -> Dict[str, Any]:
             })  # fmt: skip
     with phase(result, "long conversation"):
         tally = await long_conversations(ours, LONG_CONVERSATIONS, LONG_TURNS)
-    result.update(long_figures(tally, LONG_TURNS))
+    result.update(long_figures(tally, LONG_CONVERSATIONS, LONG_TURNS))
     result.update(long_conversations=LONG_CONVERSATIONS, long_length=LONG_TURNS)
     if quick:
         result["skipped"] = ["edit-to-live and the model swap under load (--quick)"]

@@ -100,7 +100,9 @@ def markdown(result: Dict[str, Any]) -> str:
     if "long_ratio" in result:
         lines += [
             f"- {result['long_conversations']} conversations of {result['long_length']} turns, "
-            "one after the other: median turn of the first 8 turns "
+            "one turn in flight at a time, each next one starting when the one before has 8 "
+            "turns left (the two taking turns about, so the windows compared ran at the same "
+            "moments): median of the first 8 turns "
             f"{result['long_first8_p50_ms']} ms, of the last 8 {result['long_last8_p50_ms']} ms, "
             f"ratio **{result['long_ratio']}** ({result['long_errors']} errors).",
             f"- beside it, 8-turn conversations at 1 session: median turn "

@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Dict, List, Protocol
+from typing import Any, Awaitable, Callable, Dict, List, Protocol
 
 import httpx
 
@@ -47,12 +47,15 @@ class Tally:
 
     latencies: List[float] = field(default_factory=list)
     errors: List[str] = field(default_factory=list)
-    by_position: Dict[int, List[float]] = field(default_factory=lambda: defaultdict(list))
+    # turn position k -> latencies (the long conversations: (conversation, k) -> latencies)
+    by_position: Dict[Any, List[float]] = field(default_factory=lambda: defaultdict(list))
     elapsed: float = 0.0
     queued: int = 0
 
-    async def timed(self, request: Awaitable[httpx.Response], k: int, since: float | None = None):
-        """Awaits one turn; its latency counts from `since` (an open loop's arrival) or now."""
+    async def timed(
+        self, request: Awaitable[httpx.Response], k: Any, since: float | None = None
+    ) -> None:
+        """Awaits turn `k`; its latency counts from `since` (an open loop's arrival) or now."""
         started = time.monotonic() if since is None else since
         try:
             response = await request
@@ -230,21 +233,53 @@ async def open_loop(
 
 
 async def long_conversations(
-    conversation: ConversationFactory, conversations: int, turns: int, first: int = 1000
+    conversation: ConversationFactory,
+    conversations: int,
+    turns: int,
+    window: int = TURNS_PER_CONVERSATION,
+    first: int = 1000,
 ) -> Tally:
-    """`conversations` conversations of `turns` turns, one after the other (one session)."""
+    """`conversations` conversations of `turns` turns, one turn in flight at a time (one
+    session). Each next conversation starts when the one before has `window` turns left, the
+    two taking turns about, so a conversation's last `window` turns run at the same moments as
+    the next one's first: a busy machine slows both alike instead of faking growth."""
     tally = Tally()
+    waiting = list(range(conversations))
+    active: List[List[Any]] = []  # [conversation number, the conversation, its next turn]
+
+    async def start_next() -> None:
+        j = waiting.pop(0)
+        active.append([j, conversation(first + j), 0])
+        await active[-1][1].open()
+
     started = time.monotonic()
-    for n in range(first, first + conversations):
-        await converse(conversation(n), turns, tally)
+    await start_next()
+    while active:
+        for entry in list(active):
+            j, current, k = entry
+            await tally.timed(current.say(k), (j, k))
+            entry[2] = k + 1
+            if entry[2] == turns - window and waiting:
+                await start_next()
+            if entry[2] == turns:
+                await current.close()
+                active.remove(entry)
     tally.elapsed = time.monotonic() - started
     return tally
 
 
-def long_figures(tally: Tally, turns: int, window: int = TURNS_PER_CONVERSATION) -> Dict:
-    """The median turn of the first `window` positions against that of the last `window`."""
-    first = [v for k in range(window) for v in tally.by_position.get(k, [])]
-    last = [v for k in range(turns - window, turns) for v in tally.by_position.get(k, [])]
+def long_figures(
+    tally: Tally, conversations: int, turns: int, window: int = TURNS_PER_CONVERSATION
+) -> Dict:
+    """The median of the last `window` turns against that of the first `window`, over the
+    windows that ran at the same moments (conversation j's last, j+1's first)."""
+    paired = conversations > 1
+    firsts = range(1, conversations) if paired else range(conversations)
+    lasts = range(conversations - 1) if paired else range(conversations)
+    first = [v for j in firsts for k in range(window) for v in tally.by_position[(j, k)]]
+    last = [
+        v for j in lasts for k in range(turns - window, turns) for v in tally.by_position[(j, k)]
+    ]
     first_ms, last_ms = ms(first, 0.5), ms(last, 0.5)
     return {
         "long_turns": len(tally.latencies),

@@ -103,13 +103,19 @@ def test_closed_loop_runs_n_conversations_at_once(fake_bot):
     assert len(tally.errors) == sum(1 for _, k in bot.turns if k == FAILING_TURN)
 
 
-def test_long_conversations_by_turn_position(fake_bot):
+def test_long_conversations_overlap_last_and_first_turns(fake_bot):
     bot, url = fake_bot
-    tally = asyncio.run(long_conversations(conversations(url), conversations=2, turns=20))
-    assert bot.peak == 1 and len(bot.turns) == 40
-    assert all(len(tally.by_position[k]) == 2 for k in range(20))
-    figures = long_figures(tally, 20)
-    assert figures["long_turns"] == 40 and figures["long_errors"] == 2
+    tally = asyncio.run(long_conversations(conversations(url), conversations=3, turns=20, window=4))
+    assert bot.peak == 1 and bot.overlaps == 0 and len(bot.turns) == 60
+    assert all(len(tally.by_position[(j, k)]) == 1 for j in range(3) for k in range(20))
+    order = [(conversation - 1000, k) for conversation, k in bot.turns]
+    # conversation 1's first 4 turns alternate with conversation 0's last 4, and so on
+    assert order[16:24] == [(0, 16), (1, 0), (0, 17), (1, 1), (0, 18), (1, 2), (0, 19), (1, 3)]
+    assert order[:16] == [(0, k) for k in range(16)] and order[-4:] == [
+        (2, k) for k in range(16, 20)
+    ]
+    figures = long_figures(tally, 3, 20, window=4)
+    assert figures["long_turns"] == 60 and figures["long_errors"] == 3
     assert figures["long_first8_p50_ms"] > 0 and figures["long_ratio"] > 0
 
 
