@@ -33,7 +33,7 @@ help:
 	@echo "make test   set up, train if needed, run all tests"
 	@echo "make eval   accuracy report into reports/"
 	@echo "make insights  frequent fallback and low-confidence questions from the conversation log"
-	@echo "make bench  latency, throughput, memory, training and edit-to-live times into reports/"
+	@echo "make bench  throughput and latency curves (and stock Rasa's), memory, training and edit-to-live times into reports/"
 	@echo "make train  check + build the FAQ corpus and train a model into models/"
 
 setup: $(VENV)/.installed

@@ -230,7 +230,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from bot.evaluation.bench import bench
 
-    return bench(Path.cwd(), args.reports, train=not args.no_train)
+    return bench(
+        Path.cwd(), args.reports, train=not args.no_train, quick=args.quick, stock=not args.no_stock
+    )
 
 
 def cmd_insights(args: argparse.Namespace) -> int:
@@ -414,6 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="latency, throughput, memory, training times")
     bench.add_argument("--reports", type=Path, default=Path("reports"))
     bench.add_argument("--no-train", action="store_true", help="skip the two timed trainings")
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="4 s a point, no edit-to-live: to try the whole path",
+    )
+    bench.add_argument(
+        "--no-stock", action="store_true", help="skip the stock `rasa init` reference"
+    )
     bench.set_defaults(func=cmd_bench)
 
     insights = sub.add_parser(

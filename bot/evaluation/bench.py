@@ -1,14 +1,16 @@
-"""`make bench`: latency, throughput, faults under load, memory, training and edit-to-live times.
+"""`make bench`: throughput and latency curves, faults under load, memory, training and
+edit-to-live times, with stock Rasa's `rasa init` bot measured in the same run as reference.
 
-Runs the whole stack (`python -m bot serve`) from a scratch copy of the project under var/bench/,
-so the benchmark's edits, trainings and conversations never touch the repository, and writes
-reports/bench.json and reports/bench.md. It reports; it does not fail on a slow machine.
+Runs the whole stack (`python -m bot serve`) from a scratch copy of the project under
+var/bench/stack/, so the benchmark's edits, trainings and conversations never touch the
+repository, and writes reports/bench.json, bench.md and bench_curve.png. It reports; it does not
+fail on a slow machine. The drivers are in load.py, the reference in stock_rasa.py, the report in
+bench_report.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import platform
 import shutil
@@ -18,30 +20,56 @@ import sys
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import httpx
 
 from bot.corpora import copy_project
-from bot.evaluation.evaluate import held_out_questions, parse_all, percentile
-from bot.models import latest_model
-from bot.serving.actions_server import free_port, wait_for
-
-CUSTOMERS = ("yamada", "sato", "ito", "suzuki", "takahashi", "kobayashi", "watanabe", "nakamura")
-# A customer's turn: half FAQ questions, half questions answered from the store.
-TURNS = (
-    "注文の状況を知りたい",
-    "解約方法を教えてください",
-    "支払期限日はいつ?",
-    "領収書は発行できますか",
+from bot.evaluation.bench_report import RATES, SESSIONS, write_report
+from bot.evaluation.evaluate import held_out_questions, parse_all
+from bot.evaluation.load import (
+    ConversationFactory,
+    Tally,
+    closed_loop,
+    load,
+    login,
+    long_conversations,
+    long_figures,
+    ms,
+    open_loop,
+    web_customers,
 )
-TURNS_PER_CONVERSATION = 8
+from bot.evaluation.stock_rasa import start_stock, stock_project, stock_senders, wait_stock
+from bot.models import latest_model
+from bot.serving.actions_server import free_port, stop, wait_for
+
 EDIT_ENTRY, EDIT_QUESTION = "cancellation_method", "解約方法を教えてください。"
+# seconds of each closed-loop point (ours and stock alike), of each open-loop rate
+CURVE_SECONDS = {1: 20, 5: 20, 10: 30, 25: 30, 50: 60}
+OPEN_SECONDS = 30
+QUICK_SECONDS = 4
+LONG_CONVERSATIONS, LONG_TURNS = 4, 40  # 3 pairs of a last and a first 8 turns
+# The checkout this bench runs from: the stack and the trainings it starts run the same code,
+# not whichever checkout the editable install points at.
+CODE_ROOT = Path(__file__).resolve().parents[2]
 
 
-def ms(values: List[float], share: float) -> float:
-    return round(percentile(values, share) * 1000, 1) if values else 0.0
+def own_code(env: Dict[str, str]) -> Dict[str, str]:
+    """`env` with CODE_ROOT first on PYTHONPATH (children run `python -m bot` elsewhere)."""
+    paths = [str(CODE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return dict(env, PYTHONPATH=os.pathsep.join(paths))
+
+
+@contextmanager
+def phase(result: Dict[str, Any], name: str) -> Iterator[None]:
+    """Records the machine's 1-minute load average at the start and end of a phase."""
+    start = round(os.getloadavg()[0], 2)
+    try:
+        yield
+    finally:
+        result.setdefault("load_avg", {})[name] = [start, round(os.getloadavg()[0], 2)]
 
 
 def rss_mib(pid: int) -> float:
@@ -73,7 +101,9 @@ def scratch_project(root: Path, into: Path) -> Path:
 def timed_train(project: Path, cache: Path, out: str, force: bool) -> float:
     """Wall time of `bot train` into a fresh folder: --force ignores the cache (cold); without
     it, every component whose inputs did not change comes from the cache (warm)."""
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", RASA_CACHE_DIRECTORY=str(cache))
+    env = own_code(
+        dict(os.environ, RASA_TELEMETRY_ENABLED="false", RASA_CACHE_DIRECTORY=str(cache))
+    )
     command = [sys.executable, "-m", "bot", "train", "--out", str(project / out)]
     started = time.monotonic()
     subprocess.run(
@@ -81,49 +111,6 @@ def timed_train(project: Path, cache: Path, out: str, force: bool) -> float:
         cwd=project, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     return round(time.monotonic() - started, 1)
-
-
-async def login(client: httpx.AsyncClient, username: str) -> None:
-    response = await client.post(
-        "/api/login", json={"username": username, "password": f"{username}-demo"}
-    )
-    response.raise_for_status()
-
-
-async def load(url: str, sessions: int, seconds: float, stop: asyncio.Event | None = None):
-    """`sessions` logged-in customers chatting back to back for `seconds` (or until `stop`)."""
-    latencies: List[float] = []
-    errors: List[str] = []
-    deadline = time.monotonic() + seconds
-
-    def running() -> bool:
-        return time.monotonic() < deadline and not (stop and stop.is_set())
-
-    async def customer(i: int) -> None:
-        n = i
-        while running():  # one conversation of TURNS_PER_CONVERSATION turns after another
-            limits = httpx.Limits(max_connections=2)
-            async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
-                await login(client, CUSTOMERS[n % len(CUSTOMERS)])
-                for _ in range(TURNS_PER_CONVERSATION):
-                    if not running():
-                        break
-                    started = time.monotonic()
-                    try:
-                        response = await client.post(
-                            "/api/chat", json={"text": TURNS[n % len(TURNS)]}
-                        )
-                        if response.status_code != 200:
-                            errors.append(str(response.status_code))
-                    except httpx.HTTPError as error:
-                        errors.append(type(error).__name__)
-                    latencies.append(time.monotonic() - started)
-                    n += 1
-
-    started = time.monotonic()
-    await asyncio.gather(*(customer(i) for i in range(sessions)))
-    elapsed = time.monotonic() - started
-    return latencies, errors, elapsed
 
 
 async def http_parse(rasa_url: str, token: str, texts: List[str]) -> List[float]:
@@ -167,30 +154,87 @@ async def edit_to_live(url: str, marker: str) -> Dict[str, Any]:
         }
 
 
-async def measure_stack(url: str, rasa_url: str, token: str, texts: List[str]) -> Dict[str, Any]:
-    result: Dict[str, Any] = {}
-    http = await http_parse(rasa_url, token, texts)
+def curve_figures(tally: Tally, n: int, prefix: str = "") -> Dict[str, Any]:
+    figures = {
+        f"{prefix}turns_per_s_at_{n}": tally.per_s(),
+        f"{prefix}turn_p50_ms_at_{n}": tally.ms(0.5),
+        f"{prefix}turn_p95_ms_at_{n}": tally.ms(0.95),
+        f"{prefix}errors_at_{n}": len(tally.errors),
+        f"{prefix}turns_at_{n}": len(tally.latencies),
+    }
+    if tally.errors:
+        figures[f"{prefix}error_kinds_at_{n}"] = dict(Counter(tally.errors))
+    return figures
+
+
+async def curve(conversation: ConversationFactory, quick: bool, prefix: str = "") -> Dict:
+    """A warm-up, then the closed loop at each of SESSIONS."""
+    figures: Dict[str, Any] = {}
+    await closed_loop(conversation, 2, 2 if quick else 5)
+    for n in SESSIONS:
+        seconds = QUICK_SECONDS if quick else CURVE_SECONDS[n]
+        figures.update(curve_figures(await closed_loop(conversation, n, seconds), n, prefix))
+    return figures
+
+
+async def measure_curves(
+    url: str, rasa_url: str, token: str, texts: List[str], stock_url: str | None, quick: bool
+) -> Dict[str, Any]:
+    """NLU over HTTP, then the closed-loop curve of ours and, right after, of stock Rasa."""
+    result: Dict[str, Any] = {"curve_sessions": list(SESSIONS)}
+    with phase(result, "parse over HTTP"):
+        http = await http_parse(rasa_url, token, texts)
     result.update(
         http_parse_p50_ms=ms(http, 0.5), http_parse_p95_ms=ms(http, 0.95),
         http_parse_p99_ms=ms(http, 0.99),
     )  # fmt: skip
-    await load(url, 2, 5)  # warm-up
-    for sessions, seconds in ((1, 20), (10, 30), (50, 60)):
-        latencies, errors, elapsed = await load(url, sessions, seconds)
-        result[f"turn_p50_ms_at_{sessions}"] = ms(latencies, 0.5)
-        result[f"turn_p95_ms_at_{sessions}"] = ms(latencies, 0.95)
-        result[f"turns_per_s_at_{sessions}"] = round(len(latencies) / elapsed, 1)
-        result[f"errors_at_{sessions}"] = len(errors)
-        if errors:
-            result[f"error_kinds_at_{sessions}"] = dict(Counter(errors))
-        result[f"turns_at_{sessions}"] = len(latencies)
+    with phase(result, "closed loop, ours"):
+        result.update(await curve(web_customers(url), quick))
+    if stock_url is None:
+        return result
+    with phase(result, "closed loop, stock Rasa"):
+        result.update(await curve(stock_senders(stock_url), quick, "stock_"))
+    for n in SESSIONS:
+        ours_p95, stock_p95 = result[f"turn_p95_ms_at_{n}"], result[f"stock_turn_p95_ms_at_{n}"]
+        if result[f"stock_turns_per_s_at_{n}"]:
+            ratio = result[f"turns_per_s_at_{n}"] / result[f"stock_turns_per_s_at_{n}"]
+            result[f"ratio_turns_per_s_at_{n}"] = round(ratio, 2)
+        if ours_p95 and stock_p95:
+            result[f"ratio_p95_at_{n}"] = round(ours_p95 / stock_p95, 2)
+    return result
+
+
+async def measure_rest(url: str, quick: bool) -> Dict[str, Any]:
+    """Open loop at fixed arrival rates, the long conversation, the model swap under load."""
+    result: Dict[str, Any] = {"open_rates": list(RATES)}
+    ours = web_customers(url)
+    with phase(result, "open loop"):
+        for rate in RATES:
+            tally = await open_loop(
+                ours, rate, QUICK_SECONDS if quick else OPEN_SECONDS, max(5, 2 * rate)
+            )
+            result.update({
+                f"open_p50_ms_at_{rate}": tally.ms(0.5),
+                f"open_p95_ms_at_{rate}": tally.ms(0.95),
+                f"open_achieved_per_s_at_{rate}": tally.per_s(),
+                f"open_errors_at_{rate}": len(tally.errors),
+                f"open_queued_at_{rate}": tally.queued,
+            })  # fmt: skip
+    with phase(result, "long conversation"):
+        tally = await long_conversations(ours, LONG_CONVERSATIONS, LONG_TURNS)
+    result.update(long_figures(tally, LONG_CONVERSATIONS, LONG_TURNS))
+    result.update(long_conversations=LONG_CONVERSATIONS, long_length=LONG_TURNS)
+    if quick:
+        result["skipped"] = ["edit-to-live and the model swap under load (--quick)"]
+        return result
     # A model swap under load: 10 customers chat while the content editor's retrain goes live.
-    stop = asyncio.Event()
-    background = asyncio.create_task(load(url, 10, 3600, stop))
-    result.update(await edit_to_live(url, f"【ベンチ更新 {uuid.uuid4().hex[:6]}】"))
-    await asyncio.sleep(3)
-    stop.set()
-    latencies, errors, _ = await background
+    with phase(result, "edit to live, swap under load"):
+        halt = asyncio.Event()
+        background = asyncio.create_task(load(url, 10, 3600, halt))
+        result.update(await edit_to_live(url, f"【ベンチ更新 {uuid.uuid4().hex[:6]}】"))
+        await asyncio.sleep(3)
+        halt.set()
+        latencies, errors, _ = await background
     result["swap_requests"] = len(latencies)
     result["swap_failed_requests"] = len(errors)
     if errors:
@@ -198,94 +242,114 @@ async def measure_stack(url: str, rasa_url: str, token: str, texts: List[str]) -
     return result
 
 
-TARGETS = {
-    "turn_p95_ms_at_10": ("< 150 ms", lambda v: v < 150),
-    "turns_per_s_at_10": ("≥ 50 /s", lambda v: v >= 50),
-    "errors_at_50": ("0 (60 s)", lambda v: v == 0),
-    "swap_failed_requests": ("0", lambda v: v == 0),
-}
+def rasa_workers() -> int | str:
+    """The number of Rasa workers `bot serve` starts: RASA_WORKERS, by serve's own rule where
+    it has one (its default), else 1; recorded as given when it is not a number."""
+    try:
+        from bot.serving.serve import rasa_workers as served
+    except ImportError:
+        served = None
+    value = os.environ.get("RASA_WORKERS", "").strip()
+    if served is not None:
+        try:
+            return served()
+        except Exception:  # noqa: BLE001 - an invalid value is recorded; serve reports it
+            return value
+    return int(value) if value.isdigit() else value or 1
 
 
-def markdown(result: Dict[str, Any]) -> str:
-    lines = [
-        "# Benchmark",
-        "",
-        f"{result['machine']} — {result['when']}",
-        "",
-        "| figure | value | target |",
-        "| --- | --- | --- |",
-    ]
-    for key, value in result.items():
-        if key in ("machine", "when", "rss_mib"):
-            continue
-        target = TARGETS.get(key)
-        verdict = ""
-        if target:
-            verdict = f"{target[0]} — {'met' if target[1](value) else '**missed**'}"
-        lines.append(f"| `{key}` | {value} | {verdict} |")
-    for name, value in result.get("rss_mib", {}).items():
-        lines.append(f"| `rss_mib.{name}` | {value} | |")
-    return "\n".join(lines) + "\n"
+def merge(result: Dict[str, Any], more: Dict[str, Any]) -> None:
+    """Adds a phase's figures to the result, its load averages to the earlier phases'."""
+    result.setdefault("load_avg", {}).update(more.pop("load_avg", {}))
+    result.update(more)
 
 
-def bench(root: Path, reports: Path, train: bool = True) -> int:
-    work = scratch_project(root, root / "var" / "bench")
-    result: Dict[str, Any] = {
-        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-    }
-    model = latest_model(work / "models")
+def parse_in_process(model: Path, texts: List[str]) -> Dict[str, Any]:
     from bot.serving.quiet import quiet_rasa
 
     quiet_rasa()
     from rasa.core.agent import Agent
 
-    texts = [text for text, _ in held_out_questions(root / "faq_corpus")]
     agent = Agent.load(str(model))
     _, milliseconds = asyncio.run(parse_all(agent, texts))
     seconds = [value / 1000 for value in milliseconds]
-    result.update(
+    return dict(
         parse_p50_ms=ms(seconds, 0.5), parse_p95_ms=ms(seconds, 0.95),
         parse_p99_ms=ms(seconds, 0.99), parse_questions=len(texts),
     )  # fmt: skip
-    del agent
-    if train:
-        cache = work / "cache"
-        result["train_cold_s"] = timed_train(work, cache, "trained-cold", force=True)
-        result["train_warm_cache_s"] = timed_train(work, cache, "trained-warm", force=False)
-    token = uuid.uuid4().hex
+
+
+def start_stack(work: Path, token: str) -> tuple[subprocess.Popen, str, str]:
+    """`bot serve` of the scratch project on free ports; its environment passes through
+    (RASA_WORKERS among it)."""
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
     env = dict(
         os.environ, RASA_TELEMETRY_ENABLED="false", RASA_AUTH_TOKEN=token,
         CHAT_RATE_LIMIT="100000/60", CLIENT_RATE_LIMIT="1000000/60", DATABASE_URL=f"sqlite:///{work / 'store.sqlite3'}",
     )  # fmt: skip
-    log = (work / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--rasa-port", str(rasa_port),
-         "--actions-port", str(actions_port), "--web-port", str(web_port)],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{web_port}"
+    with (work / "serve.log").open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--rasa-port", str(rasa_port),
+             "--actions-port", str(actions_port), "--web-port", str(web_port)],
+            cwd=work, env=own_code(env), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    return server, f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{rasa_port}"
+
+
+def bench(
+    root: Path, reports: Path, train: bool = True, quick: bool = False, stock: bool = True
+) -> int:
+    var = root / "var" / "bench"
+    work = scratch_project(root, var / "stack")
+    result: Dict[str, Any] = {
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "rasa_workers": rasa_workers(),
+        "quick": quick,
+    }
+    texts = [text for text, _ in held_out_questions(root / "faq_corpus")]
+    with phase(result, "parse in process"):
+        result.update(parse_in_process(latest_model(work / "models"), texts))
+    if train:
+        cache = work / "cache"
+        with phase(result, "training"):
+            result["train_cold_s"] = timed_train(work, cache, "trained-cold", force=True)
+            result["train_warm_cache_s"] = timed_train(work, cache, "trained-warm", force=False)
+    skipped: List[str] = []
+    stock_server = stock_url = None
+    if stock:
+        try:
+            with phase(result, "stock rasa init (only when missing)"):
+                stock_server, stock_url = start_stock(stock_project(var))
+        except (subprocess.SubprocessError, RuntimeError) as error:
+            skipped.append(f"stock Rasa reference ({error})")
+    else:
+        skipped.append("stock Rasa reference (--no-stock)")
+    token = uuid.uuid4().hex
+    server, url, rasa_url = start_stack(work, token)
     try:
         wait_for(f"{url}/healthz", timeout=600, process=server)
-        result.update(
-            asyncio.run(measure_stack(url, f"http://127.0.0.1:{rasa_port}", token, texts))
-        )
+        if stock_server is not None:
+            wait_stock(stock_server, stock_url)
+        merge(result, asyncio.run(measure_curves(url, rasa_url, token, texts, stock_url, quick)))
+        if stock_server is not None:
+            result["rss_mib_stock"] = rss_mib(stock_server.pid)
+            stop(stock_server)
+        more = asyncio.run(measure_rest(url, quick))
+        skipped += more.pop("skipped", [])
+        merge(result, more)
         result["rss_mib"] = {
             name: rss_mib(pid) for name, pid in sorted(children(server.pid).items())
         }
         result["rss_mib"]["serve"] = rss_mib(server.pid)
     finally:
+        if stock_server is not None:
+            stop(stock_server)
         server.send_signal(signal.SIGINT)
         try:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
-        log.close()
-    reports.mkdir(parents=True, exist_ok=True)
-    (reports / "bench.json").write_text(
-        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    (reports / "bench.md").write_text(markdown(result), encoding="utf-8")
-    print(markdown(result))
+    result["skipped"] = skipped
+    print(write_report(result, reports))
     return 0
