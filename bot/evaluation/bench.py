@@ -42,7 +42,7 @@ from bot.evaluation.load import (
     web_customers,
 )
 from bot.evaluation.stock_rasa import start_stock, stock_project, stock_senders, wait_stock
-from bot.models import latest_model
+from bot.models import published_model
 from bot.serving.actions_server import free_port, stop, wait_for
 
 EDIT_ENTRY, EDIT_QUESTION = "cancellation_method", "解約方法を教えてください。"
@@ -72,20 +72,27 @@ def phase(result: Dict[str, Any], name: str) -> Iterator[None]:
         result.setdefault("load_avg", {})[name] = [start, round(os.getloadavg()[0], 2)]
 
 
-def rss_mib(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return 0.0
+def rss_mib(pid: int, with_children: bool = False) -> float:
+    """Resident memory of a process (and of its children: Rasa's workers are children)."""
+    pids = [pid] + ([int(c) for c in _child_pids(pid)] if with_children else [])
+    total = 0.0
+    for one in pids:
+        try:
+            for line in Path(f"/proc/{one}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return round(total, 1)
+
+
+def _child_pids(pid: int) -> List[str]:
+    return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
 
 
 def children(pid: int) -> Dict[str, int]:
     found = {}
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    for child in out.split():
+    for child in _child_pids(pid):
         command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         name = "rasa" if " rasa run" in command else "actions" if "rasa_sdk" in command else "web"
         found[name] = int(child)
@@ -95,7 +102,7 @@ def children(pid: int) -> Dict[str, int]:
 def scratch_project(root: Path, into: Path) -> Path:
     if into.exists():
         shutil.rmtree(into)
-    return copy_project(root, into, latest_model(root / "models"))
+    return copy_project(root, into, published_model(root / "models"))
 
 
 def timed_train(project: Path, cache: Path, out: str, force: bool) -> float:
@@ -309,7 +316,7 @@ def bench(
     }
     texts = [text for text, _ in held_out_questions(root / "faq_corpus")]
     with phase(result, "parse in process"):
-        result.update(parse_in_process(latest_model(work / "models"), texts))
+        result.update(parse_in_process(published_model(work / "models"), texts))
     if train:
         cache = work / "cache"
         with phase(result, "training"):
@@ -339,7 +346,8 @@ def bench(
         skipped += more.pop("skipped", [])
         merge(result, more)
         result["rss_mib"] = {
-            name: rss_mib(pid) for name, pid in sorted(children(server.pid).items())
+            name: rss_mib(pid, with_children=name == "rasa")
+            for name, pid in sorted(children(server.pid).items())
         }
         result["rss_mib"]["serve"] = rss_mib(server.pid)
     finally:
