@@ -109,9 +109,12 @@ def serve(
     starters = {
         "action server": lambda: start_action_server(actions_port, quiet=False),
         "web app": lambda: subprocess.Popen(web_command(host, web_port), env=web_env),
-        # Its workers pull the published model from the web app (--model is the fallback).
+        # Its workers pull the published model from the web app (--model is the fallback). Its
+        # own process group: workers left behind by a crashed main process are stopped with it.
         "Rasa server": lambda: subprocess.Popen(
-            rasa_command(rasa_port, endpoints, published_model(models), rasa_token), env=rasa_env
+            rasa_command(rasa_port, endpoints, published_model(models), rasa_token),
+            env=rasa_env,
+            start_new_session=True,
         ),
     }
     children = {name: start() for name, start in starters.items() if name != "Rasa server"}
@@ -164,6 +167,7 @@ def serve(
                     flush=True,
                 )
                 restarts[name] = recent + [now]
+                stop_group(child)  # a Rasa server's workers outlive a killed main process
                 children[name] = starters[name]()
     except (TimeoutError, RuntimeError) as error:
         print(f"stopping: {error}", file=sys.stderr)
@@ -171,5 +175,15 @@ def serve(
     finally:
         retention.stop()
         for child in children.values():
-            stop(child)
+            stop_group(child)
     return 0 if stopping else 1
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Stops a child, then whatever is left of its own process group (Rasa's workers)."""
+    stop(process)
+    try:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -51,7 +51,7 @@ class Customers(threading.Thread):
                 self.sent += 1
                 if status != 200:
                     self.failed.append(status)
-                time.sleep(0.2)
+                time.sleep(0.4)  # under the stack's 200 turns a minute per session
 
 
 def test_a_failed_retrain_keeps_the_old_model_and_says_why(stack, page):

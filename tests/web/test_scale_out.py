@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -25,7 +26,7 @@ from bot.identity import mint_token
 from bot.serving.actions_server import free_port, start_action_server, stop, wait_for
 from bot.serving.profile import MODEL_PATH, endpoints
 from bot.serving.publish import publish
-from bot.serving.serve import rasa_command, web_command
+from bot.serving.serve import rasa_command, stop_group, web_command
 from tests.web.conftest import ROOT, Client, copy_project
 
 POSTGRES = os.environ.get(
@@ -111,6 +112,7 @@ def cluster(trained_model, tmp_path_factory):
             env={**env, "SANIC_WORKERS": str(WORKERS)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its workers with it, as `bot serve` starts it
         )
 
     rasas = [f"http://127.0.0.1:{p}" for p in rasa_ports]
@@ -145,7 +147,7 @@ def cluster(trained_model, tmp_path_factory):
         }
     finally:
         for process in processes.values():
-            stop(process)
+            stop_group(process)
         if secret_before is None:
             os.environ.pop("BOT_TOKEN_SECRET", None)
         else:
@@ -193,7 +195,7 @@ def test_a_restarted_rasa_server_loses_no_turn(cluster):
     say(a, sender, "解約方法を教えてください")
     before = set(pulled(cluster["web"][0]))
     process = cluster["processes"]["rasa0"]
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)  # the whole server dies, workers included
     process.wait()
     say(b, sender, "支払い方法を教えて")  # the other server carries on meanwhile
     cluster["processes"]["rasa0"] = cluster["start_rasa"](0)
