@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from bot.identity import mint_token
-from bot.serving.actions_server import free_port, start_action_server, stop, wait_for
+from bot.serving.actions_server import free_port, start_action_server, wait_for
 from bot.serving.profile import MODEL_PATH, endpoints
 from bot.serving.publish import publish
 from bot.serving.serve import rasa_command, stop_group, web_command
