@@ -167,23 +167,25 @@ def serve(
                     flush=True,
                 )
                 restarts[name] = recent + [now]
-                stop_group(child)  # a Rasa server's workers outlive a killed main process
+                if name == "Rasa server":  # its workers outlive a killed main process
+                    stop_group(child)
                 children[name] = starters[name]()
     except (TimeoutError, RuntimeError) as error:
         print(f"stopping: {error}", file=sys.stderr)
         stopping = False
     finally:
         retention.stop()
-        for child in children.values():
-            stop_group(child)
+        for name, child in children.items():
+            (stop_group if name == "Rasa server" else stop)(child)
     return 0 if stopping else 1
 
 
 def stop_group(process: subprocess.Popen) -> None:
-    """Stops a child, then whatever is left of its own process group (Rasa's workers)."""
+    """Stops a child started in its own session (`start_new_session=True`), then whatever is
+    left of its process group: Rasa's workers outlive a killed main process, holding its port.
+    The group keeps the leader's id while any member lives, so a dead leader is no obstacle."""
     stop(process)
     try:
-        if os.getpgid(process.pid) == process.pid:
-            os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
