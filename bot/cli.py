@@ -80,77 +80,6 @@ def cmd_faq_import(args: argparse.Namespace) -> int:
     return run_import(args.file, args.into, args.dry_run, sys.stdout, sys.stderr, contacts)
 
 
-FEW_EXAMPLES = 3  # median examples per entry below which a corpus counts as "one question each"
-
-
-def default_config(corpus: Path) -> Path:
-    """config.yml, or config_few_examples.yml for another corpus with few examples per entry."""
-    from statistics import median
-
-    from bot.corpora import is_shop
-    from bot.faq.corpus import load_corpus
-
-    if is_shop(corpus):
-        return Path("config.yml")
-    counts = [len(e.examples) for f in load_corpus(corpus) for e in f.entries]
-    few = not counts or median(counts) < FEW_EXAMPLES
-    return Path("config_few_examples.yml" if few else "config.yml")
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from bot.corpora import prepare, workspace
-    from bot.models import train_model
-
-    space = workspace(args.corpus)
-    out = args.out or space.models
-    if not space.shop:  # its own data folder: check, build, then train into models/<name>/
-        build = argparse.Namespace(corpus=args.corpus, output=space.faq_data, check=False)
-        if cmd_faq_build(build) != 0:
-            return 1
-        prepare(space)
-
-    finetune = None
-    if args.finetune:  # from the model customers get now
-        from bot.models import NoModelError, published_model
-
-        try:
-            finetune = published_model(out)
-        except NoModelError as error:
-            print(error, file=sys.stderr)
-            return 1
-    config = args.config or default_config(args.corpus)
-    print(f"config: {config}")
-    model = train_model(
-        config=config,
-        data=space.data,
-        out=out,
-        force=args.force,
-        finetune=finetune,
-        epoch_fraction=args.epoch_fraction,
-    )
-    return _validate_and_publish(args, model)
-
-
-def _validate_and_publish(args: argparse.Namespace, model: Path) -> int:
-    """--validate: load the model and check the canonical questions (rejected if it fails);
-    then publish it, unless --no-publish (the content editor publishes after validating)."""
-    import json
-
-    from bot.serving.publish import publish, reject, validate_model
-
-    validation = None
-    if args.validate:
-        validation = validate_model(model, args.corpus)
-        print("validation: " + json.dumps(validation, ensure_ascii=False), flush=True)
-        if not validation["ok"]:
-            print(f"rejected: {reject(model, Path.cwd())}", file=sys.stderr)
-            return 3
-    if not args.no_publish:
-        publish(model, validation)
-    print(f"model: {model}")
-    return 0
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.ask import run_batch
     from bot.models import NoModelError, latest_model
@@ -335,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="list what would be added, changed or removed"
     )
     imp.set_defaults(func=cmd_faq_import)
+
+    from bot.training import cmd_train
 
     train = sub.add_parser("train", help="train a model into models/")
     train.add_argument(
