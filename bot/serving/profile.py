@@ -86,7 +86,11 @@ def model_server(env: Dict[str, str]) -> Dict[str, Any] | None:
 def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, Any]:
     """Rasa's endpoints for the current profile."""
     env = dict(os.environ if env is None else env)
-    config: Dict[str, Any] = {"action_endpoint": {"url": actions_url}}
+    # Selective domain: our actions never read the domain, so Rasa stops sending all of it
+    # (every FAQ answer) with each action call.
+    config: Dict[str, Any] = {
+        "action_endpoint": {"url": actions_url, "enable_selective_domain": True}
+    }
     models = model_server(env)
     if models:
         config["models"] = models

@@ -10,6 +10,11 @@ Rasa opens a new aiohttp session, hence a new TCP connection, for every call to 
 server (and every model pull), and closes it afterwards. The patched `EndpointConfig.session`
 lends one kept-alive session per event loop and endpoint settings instead.
 
+Rasa sends the action server the whole tracker on every action call: every event of the
+session, so the call grows with the conversation. Our actions read the slots, the latest
+message and the sender, never the history: the patched call sends the events of the last
+`ACTION_TURNS` user turns (the slots and the latest message are sent whole, as before).
+
 A Rasa worker that pulls a new model from the model server loads it inside its event loop, so
 every turn sent to that worker waits seconds. The patched pull loads the model in a thread:
 the worker keeps answering with the old model until the new one is ready, then switches.
@@ -134,6 +139,43 @@ def _shared_session(self: Any) -> _Lent:
     return _Lent(session)
 
 
+ACTION_TURNS = 2  # user turns of events an action call carries
+
+
+def recent_events(events: Any, turns: int = ACTION_TURNS) -> list:
+    """The events from the `turns`-th last user message on (all of them if there are fewer)."""
+    from rasa.shared.core.events import UserUttered
+
+    events = list(events)
+    seen = 0
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            seen += 1
+            if seen == turns:
+                return events[index:]
+    return events
+
+
+def _action_call_format(self: Any, tracker: Any, domain: Any) -> Dict[str, Any]:
+    """RemoteAction's request, with the recent events only (see above)."""
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    state = tracker.current_state(EventVerbosity.NONE)
+    state["events"] = [event.as_dict() for event in recent_events(tracker.events)]
+    result = {
+        "next_action": self._name,
+        "sender_id": tracker.sender_id,
+        "tracker": state,
+        "version": rasa.__version__,
+    }
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(
+        self.name()
+    ):
+        result["domain"] = domain.as_dict()
+    return result
+
+
 def install() -> None:
     """Patches RemoteAction, the endpoint sessions and the model pull once per process."""
     from rasa.core import agent as rasa_agent
@@ -141,5 +183,6 @@ def install() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     RemoteAction._validate_action_result = _validate_action_result
+    RemoteAction._action_call_format = _action_call_format
     rasa_agent._update_model_from_server = _update_model_from_server
     EndpointConfig.session = _shared_session

@@ -64,3 +64,36 @@ def test_endpoint_calls_share_one_open_session_per_event_loop():
     one, two, three = asyncio.run(sessions())
     assert one is two and one is not three
     assert asyncio.run(sessions())[0] is not one  # a new event loop gets its own
+
+
+def test_an_action_call_carries_the_recent_turns_and_all_slots():
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.serving.rasa_speedups import recent_events
+    from tests.conftest import ROOT
+
+    install()
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    slot = next(iter(domain.slots)).name
+    tracker = DialogueStateTracker("c", domain.slots)
+    tracker.update(SlotSet(slot, "kept from turn 0"))
+    for i in range(40):
+        tracker.update(UserUttered(f"turn {i}", intent={"name": "faq", "confidence": 1.0}))
+        tracker.update(BotUttered(f"answer {i}"))
+        tracker.update(ActionExecuted("action_listen"))
+    assert [e.text for e in recent_events(tracker.events) if isinstance(e, UserUttered)] == [
+        "turn 38",
+        "turn 39",
+    ]
+    assert len(recent_events(list(tracker.events)[:2])) == 2  # fewer turns: everything
+    selective = EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True)
+    call = RemoteAction("action_check_order_status", selective)._action_call_format(tracker, domain)
+    assert len(call["tracker"]["events"]) == 6
+    assert call["tracker"]["slots"][slot] == "kept from turn 0"
+    assert call["tracker"]["latest_message"]["text"] == "turn 39"
+    assert "domain" not in call  # selective domain: our actions never read it
+    whole = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1/webhook"))
+    assert "domain" in whole._action_call_format(tracker, domain)
