@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bot.models import pointer
@@ -44,7 +45,10 @@ def run(settings: Settings) -> dict:
         await upstream.close()
         return trainer.snapshot()
 
-    return asyncio.run(go())
+    # Its own thread: the session's Playwright browser (sync API) keeps an event loop running
+    # on the main thread, where asyncio.run refuses to start another.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 def test_a_model_failing_its_check_is_not_published_and_the_editor_learns_why(tmp_path):
