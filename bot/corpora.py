@@ -45,13 +45,15 @@ def slug(corpus: Path) -> str:
     return f"{name}-{hashlib.sha1(str(resolved).encode()).hexdigest()[:6]}"
 
 
+def own_data(corpus: Path) -> Path:
+    """The training data folder of a corpus other than the shop's, relative to the project."""
+    return Path("var/corpora") / slug(corpus) / "data"
+
+
 def workspace(corpus: Path) -> Workspace:
     if is_shop(corpus):
         return Workspace(Path(corpus), Path("data"), Path("models"), True)
-    name = slug(corpus)
-    return Workspace(
-        Path(corpus), Path("var/corpora") / name / "data", Path("models") / name, False
-    )
+    return Workspace(Path(corpus), own_data(corpus), Path("models") / slug(corpus), False)
 
 
 def prepare(space: Workspace) -> None:

@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from bot.corpora import own_data
 from bot.faq.build import ordered_entries, render_training_data
 from bot.faq.catalog import load_catalog
 from bot.faq.check import Rules, check_corpus
@@ -53,7 +54,9 @@ class Paths:
 
     @property
     def training_data(self) -> Path:
-        return self.project / "data" / "nlu" / "faq.yml"
+        """The faq.yml `bot train` reads for this corpus: another corpus never writes the shop's."""
+        data = Path("data") if self.shop else own_data(self.corpus)
+        return self.project / data / "nlu" / "faq.yml"
 
     @property
     def out_of_scope(self) -> Path:
@@ -267,6 +270,7 @@ def rebuild_training_data(paths: Paths) -> None:
         catalog.contacts,
         paths.corpus.name,
     )
+    paths.training_data.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(paths.training_data, text)
 
 

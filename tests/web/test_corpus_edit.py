@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from bot.cli import main
+from bot.corpora import workspace
 from bot.faq.build import ordered_entries, render_training_data
 from bot.faq.catalog import load_catalog
 from bot.faq.check import Rules, check_corpus
@@ -338,6 +339,16 @@ def test_a_non_shop_corpus_has_relaxed_rules_and_no_catalog(mini):
     training = mini.training_data.read_text("utf-8")
     assert training == built(mini) and "from mini/" in training
     assert "- intent: faq/opening_hours" in training and "faq/receipt" not in training
+
+
+def test_an_edit_of_another_corpus_leaves_the_shops_training_data_alone(shop, mini, monkeypatch):
+    shops_data = shop.training_data.read_bytes()
+    entry = find_entry(mini, "opening_hours")
+    save_entry(mini, "opening_hours", {**entry, "answer": "平日9時から18時です。"})
+    assert shop.training_data.read_bytes() == shops_data
+    monkeypatch.chdir(mini.project)  # where `bot train` runs: it reads the corpus's own folder
+    assert mini.training_data == mini.project / workspace(mini.corpus).faq_data
+    assert "平日9時から18時です。" in mini.training_data.read_text("utf-8")
 
 
 def test_a_non_shop_corpus_takes_new_entries_and_new_categories(mini):
