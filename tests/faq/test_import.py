@@ -17,7 +17,8 @@ from bot.cli import main
 from bot.faq.catalog import load_catalog
 from bot.faq.check import FAQ_ID
 from bot.faq.corpus import load_corpus, load_file, normalized_question
-from bot.faq.importer import category_key, derived_id, make_title, run_import
+from bot.faq.import_rows import category_key, derived_id, make_title
+from bot.faq.importer import run_import
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACTS = tuple(load_catalog(ROOT / "faq_catalog.yml").contacts)
