@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bot.evaluation.retrieval_eval import parse_time_v
+from bot.evaluation.retrieval_scale import parse_time_v
 
 WORK = Path("var/compare")
 

@@ -77,7 +77,7 @@ def dev_tests(corpus_dir: Path) -> Dict[str, set]:
 
 
 def byo_set(queries: Path) -> Dict[str, set]:
-    from bot.evaluation.retrieval_methods import read_queries
+    from bot.evaluation.retrieval_data import read_queries
 
     gold: Dict[str, set] = {}
     for row in read_queries(queries):
@@ -124,7 +124,7 @@ def chosen_on_dev(rows: Sequence[dict]) -> float:
 
 def categories(faq: Path, gold: Dict[str, set]) -> Dict[str, set]:
     """The gold entries' categories (faq.csv), a coarser gold for the same queries."""
-    from bot.evaluation.retrieval_methods import read_faq
+    from bot.evaluation.retrieval_data import read_faq
 
     category = {row["id"]: row["category"] for row in read_faq(faq)}
     return {text: {category.get(e, e) for e in entries} for text, entries in gold.items()}
@@ -279,7 +279,7 @@ def measure(embedder, byo_corpus: Path, faq: Path, gold: Dict[str, set], thresho
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot.evaluation.retrieval_methods import DEFAULT_FAQ, DEFAULT_QUERIES, import_corpus
+    from bot.evaluation.retrieval_data import DEFAULT_FAQ, DEFAULT_QUERIES, import_corpus
     from bot.nlu.embedder import load_embedder
 
     parser = argparse.ArgumentParser(prog="python -m bot.insights.eval", description=__doc__)

@@ -9,11 +9,9 @@ import re
 import pytest
 import yaml
 
-from bot.evaluation.retrieval_eval import (
+from bot.evaluation.retrieval_data import (
     DEFAULT_FAQ,
     DEFAULT_QUERIES,
-    METHODS,
-    Bm25Retriever,
     build_project,
     hit_at_k,
     import_corpus,
@@ -23,6 +21,7 @@ from bot.evaluation.retrieval_eval import (
     reciprocal_rank,
     score_rankings,
 )
+from bot.evaluation.retrieval_methods import METHODS, Bm25Retriever
 from bot.faq.corpus import normalized_question
 
 FAQ_ID = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
@@ -171,7 +170,7 @@ def test_scratch_project_from_a_csv(tmp_path):
 
 
 def test_rasa_methods_have_their_configs():
-    from bot.evaluation.retrieval_eval import CONFIGS
+    from bot.evaluation.retrieval_data import CONFIGS
 
     for method in METHODS.values():
         if method.kind != "rasa":
