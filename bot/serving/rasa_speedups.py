@@ -18,6 +18,8 @@ message and the sender, never the history: the patched call sends the events of 
 A Rasa worker that pulls a new model from the model server loads it inside its event loop, so
 every turn sent to that worker waits seconds. The patched pull loads the model in a thread:
 the worker keeps answering with the old model until the new one is ready, then switches.
+
+The policies' history states are computed once per event (bot/serving/past_states.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import socket
 import weakref
 from functools import lru_cache
 from typing import Any, Dict
+
+from bot.serving import past_states
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +181,8 @@ def _action_call_format(self: Any, tracker: Any, domain: Any) -> Dict[str, Any]:
 
 
 def install() -> None:
-    """Patches RemoteAction, the endpoint sessions and the model pull once per process."""
+    """Patches RemoteAction, the endpoint sessions, the model pull and the policies' history
+    states (bot/serving/past_states.py) once per process."""
     from rasa.core import agent as rasa_agent
     from rasa.core.actions.action import RemoteAction
     from rasa.utils.endpoints import EndpointConfig
@@ -186,3 +191,4 @@ def install() -> None:
     RemoteAction._action_call_format = _action_call_format
     rasa_agent._update_model_from_server = _update_model_from_server
     EndpointConfig.session = _shared_session
+    past_states.install()
