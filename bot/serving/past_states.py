@@ -67,9 +67,7 @@ def _step(domain: Any, replay: _Replay, hide: bool, options: tuple, keep: bool) 
     if ignore_rule_only_turns:
         if not hidden:
             last_ml = domain._get_prev_action_sub_state(tracker)
-        if not tracker.followup_action and not tracker.latest_action_name == (
-            tracker.active_loop_name
-        ):
+        if not tracker.followup_action and tracker.latest_action_name != tracker.active_loop_name:
             hidden = hide
     if keep:
         replay.last_ml_action, replay.turn_was_hidden = last_ml, hidden
@@ -158,11 +156,9 @@ def states_for_tracker_history(
         cache.popitem(last=False)
     # The state after the last event: computed on every call, never kept (more events follow).
     kept = len(replay.states)
-    saved = (replay.last_ml_action, replay.turn_was_hidden)
     _step(self, replay, False, options, keep=False)
     states = [_copy(state) for state in replay.states]
     del replay.states[kept:]
-    replay.last_ml_action, replay.turn_was_hidden = saved
     return states
 
 
