@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 SHOP_CORPUS = Path("faq_corpus")
+FAQ_DATA = Path("nlu") / "faq.yml"  # inside a data folder: the FAQ's training examples
 SHARED_DATA = ("nlu/intents.yml", "nlu/regex.yml", "nlu/contracts.yml", "rules", "stories")
 # Written for the shop's scope ("questions this shop does not answer"); another FAQ has another
 # scope, so its workspace leaves these examples out (fallback and "did you mean" still apply).
@@ -32,7 +33,7 @@ class Workspace:
 
     @property
     def faq_data(self) -> Path:
-        return self.data / "nlu" / "faq.yml"
+        return self.data / FAQ_DATA
 
 
 def is_shop(corpus: Path) -> bool:
@@ -45,15 +46,15 @@ def slug(corpus: Path) -> str:
     return f"{name}-{hashlib.sha1(str(resolved).encode()).hexdigest()[:6]}"
 
 
-def own_data(corpus: Path) -> Path:
-    """The training data folder of a corpus other than the shop's, relative to the project."""
-    return Path("var/corpora") / slug(corpus) / "data"
+def data_folder(corpus: Path, shop: bool) -> Path:
+    """A corpus's training data folder, relative to the project."""
+    return Path("data") if shop else Path("var/corpora") / slug(corpus) / "data"
 
 
 def workspace(corpus: Path) -> Workspace:
-    if is_shop(corpus):
-        return Workspace(Path(corpus), Path("data"), Path("models"), True)
-    return Workspace(Path(corpus), own_data(corpus), Path("models") / slug(corpus), False)
+    shop = is_shop(corpus)
+    models = Path("models") if shop else Path("models") / slug(corpus)
+    return Workspace(Path(corpus), data_folder(corpus, shop), models, shop)
 
 
 def prepare(space: Workspace) -> None:

@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.corpora import own_data
+from bot.corpora import FAQ_DATA, data_folder
 from bot.faq.build import ordered_entries, render_training_data
 from bot.faq.catalog import load_catalog
 from bot.faq.check import Rules, check_corpus
@@ -55,8 +55,7 @@ class Paths:
     @property
     def training_data(self) -> Path:
         """The faq.yml `bot train` reads for this corpus: another corpus never writes the shop's."""
-        data = Path("data") if self.shop else own_data(self.corpus)
-        return self.project / data / "nlu" / "faq.yml"
+        return self.project / data_folder(self.corpus, self.shop) / FAQ_DATA
 
     @property
     def out_of_scope(self) -> Path:
