@@ -39,12 +39,19 @@ def suggested_ids(
     titles: Dict[str, Tuple[str, str]],
     exclude: Collection[str] = (),
 ) -> List[str]:
-    """FAQ ids of a (label, confidence) ranking worth offering, best first (at most three)."""
-    return [
+    """FAQ ids of a (label, confidence) ranking worth offering, best first (at most three).
+
+    Never one alone: a choice of one answers itself, so a single candidate above the floor is
+    offered with the next best entries (none above it: nothing is offered)."""
+    candidates = [label for label, _ in ranking if label in titles and label not in exclude]
+    strong = [
         label
         for label, confidence in ranking
         if label in titles and label not in exclude and confidence >= MIN_SUGGESTION_CONFIDENCE
-    ][:MAX_SUGGESTIONS]
+    ]
+    if len(strong) == 1:
+        return candidates[:MAX_SUGGESTIONS]
+    return strong[:MAX_SUGGESTIONS]
 
 
 def faq_buttons(faq_ids: Iterable[str], titles: Dict[str, Tuple[str, str]]) -> List[Dict[str, str]]:

@@ -36,8 +36,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.bm25_ranker import Bm25Index, content_terms
+from bot.nlu.context_reading import DEFAULTS as CONTEXT_DEFAULTS
+from bot.nlu.context_reading import ContextReader, Reading, apply_choice
 from bot.nlu.dense_featurizer import SentenceEmbeddingFeaturizer, embedding_of
 from bot.nlu.embedding_cache import cached_embedder
+from bot.nlu.sudachi_tokenizer import segmenter_for
 
 log = logging.getLogger(__name__)
 SIGNALS = ("dense", "answer", "bm25", "classifier", "selector")
@@ -84,6 +87,10 @@ class FaqRanker(GraphComponent):
             "temperature": 1.0,
             "ranking_length": 10,
             "embedder": None,
+            # the tokenizer's split mode, for the words of a question read in context
+            "split_mode": "C",
+            # reading a follow-up in its context (bot/nlu/context_reading.py); null: never
+            "context": dict(CONTEXT_DEFAULTS),
         }
 
     def __init__(
@@ -113,6 +120,8 @@ class FaqRanker(GraphComponent):
         self._coef, self._intercept = state.get("coef"), state.get("intercept")
         self._documents: List[List[str]] = state.get("documents", [])
         self._bm25 = Bm25Index(self._documents, self._config["k1"], self._config["b"])
+        self._centroids: np.ndarray | None = None
+        self._reader: ContextReader | None = None
 
     @classmethod
     def create(
@@ -161,6 +170,7 @@ class FaqRanker(GraphComponent):
             self._examples = as_queries
         sizes = np.array([len(vectors[k]) for k in self._keys])
         self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self._centroids = None
         if self._weights["answer"]:
             answers = [
                 self._answer_text(k, texts[k][0] if self._config["answer_with_question"] else "")
@@ -250,9 +260,17 @@ class FaqRanker(GraphComponent):
 
     def signals(self, message: Message) -> Dict[str, np.ndarray]:
         """Each signal's raw score for every entry (in the order of the keys)."""
+        selector = (message.get("response_selector") or {}).get(self._config["retrieval_intent"])
+        return self.signals_of(
+            embedding_of(message), content_terms(message.get(TOKENS_NAMES[TEXT])), selector
+        )
+
+    def signals_of(
+        self, query: np.ndarray | None, terms: List[str], selector: Dict[str, Any] | None = None
+    ) -> Dict[str, np.ndarray]:
+        """The signals of a question given as its vector and its content words."""
         n = len(self._keys)
         out: Dict[str, np.ndarray] = {}
-        query = embedding_of(message)
         if query is not None and len(self._examples):
             out["dense"] = group_max(self._examples @ query, self._starts)
             if self._answers is not None:
@@ -261,21 +279,30 @@ class FaqRanker(GraphComponent):
                 logits = self._coef @ query + self._intercept
                 shifted = logits - logits.max()
                 out["classifier"] = shifted - np.log(np.exp(shifted).sum())  # log P(entry)
-        out["bm25"] = self._bm25.scores(content_terms(message.get(TOKENS_NAMES[TEXT])), n)
-        selector = (message.get("response_selector") or {}).get(self._config["retrieval_intent"])
+        out["bm25"] = self._bm25.scores(terms, n)
         if selector and selector.get("ranking"):
             given = {r["intent_response_key"]: float(r["confidence"]) for r in selector["ranking"]}
             floor = min(given.values()) / 2 if given else 1e-6
             out["selector"] = np.log(np.array([max(given.get(k, floor), 1e-9) for k in self._keys]))
         return out
 
-    def rank(self, message: Message) -> List[Dict[str, Any]]:
-        """The entries best first, with confidence and the dense, lexical and fused scores."""
-        signals = self.signals(message)
+    def fused(self, signals: Dict[str, np.ndarray]) -> np.ndarray:
+        """The weighted sum of the signals' z-scores, one value per entry."""
         fused = np.zeros(len(self._keys))
         for name, values in signals.items():
             if self._weights.get(name):
                 fused += self._weights[name] * zscores(values)
+        return fused
+
+    def rank(self, message: Message) -> List[Dict[str, Any]]:
+        """The entries best first, with confidence and the dense, lexical and fused scores."""
+        return self.ranking_of(self.signals(message))
+
+    def ranking_of(
+        self, signals: Dict[str, np.ndarray], fused: np.ndarray | None = None
+    ) -> List[Dict[str, Any]]:
+        """The entries best first from their signals (or a fused score computed from them)."""
+        fused = self.fused(signals) if fused is None else fused
         confidence = softmax(fused * self._config["temperature"])
         order = np.argsort(-fused, kind="stable")[: self._config["ranking_length"]]
         dense, lexical = signals.get("dense"), signals["bm25"]
@@ -293,13 +320,28 @@ class FaqRanker(GraphComponent):
             for i in order
         ]
 
+    @property
+    def keys(self) -> List[str]:
+        """The entries' response keys (`faq/<id>`), in the order of every signal."""
+        return self._keys
+
+    def centroids(self) -> np.ndarray:
+        """Each entry's mean example vector, unit length (the entry's place in meaning)."""
+        if self._centroids is None:
+            sums = np.add.reduceat(self._examples, self._starts, axis=0)
+            self._centroids = sums / np.linalg.norm(sums, axis=1, keepdims=True).clip(1e-9)
+        return self._centroids
+
     def process(self, messages: List[Message]) -> List[Message]:
-        """Puts the ranking in the ResponseSelector's place, so `utter_faq` answers the best."""
+        """Puts the ranking in the ResponseSelector's place, so `utter_faq` answers the best.
+
+        A message with a conversation context (`metadata["context"]`) is also read in context,
+        and that reading is used when it is clearly better (bot/nlu/context_reading.py)."""
         intent = self._config["retrieval_intent"]
         for message in messages:
             if not self._keys:
                 continue
-            ranking = self.rank(message)
+            ranking = self._read(message)
             best = ranking[0]
             key = best["intent_response_key"]
             properties = dict(message.get("response_selector") or {})
@@ -316,6 +358,30 @@ class FaqRanker(GraphComponent):
             }
             message.set("response_selector", properties, add_to_output=True)
         return messages
+
+    def _read(self, message: Message) -> List[Dict[str, Any]]:
+        """The ranking of the reading used: alone, or in the conversation's context."""
+        signals = self.signals(message)
+        context = (message.get("metadata") or {}).get("context")
+        if not context or not isinstance(context, dict) or self._config["context"] is None:
+            return self.ranking_of(signals)
+        query = embedding_of(message)
+        alone = Reading(self.ranking_of(signals), query, message.get(TEXT) or "")
+        reader = self.context_reader()
+        terms = content_terms(message.get(TOKENS_NAMES[TEXT]))
+        choice = reader.choose(alone, reader.read(context, alone.text, query, terms))
+        apply_choice(message, choice, self._config["retrieval_intent"])
+        return choice.reading.ranking
+
+    def context_reader(self) -> ContextReader:
+        """The in-context reading (its config: `context` in config.yml)."""
+        if self._reader is None:
+            embedder = cached_embedder(self._config["embedder"])
+            segmenter = segmenter_for(self._config["split_mode"])
+            self._reader = ContextReader(
+                self, self._config["context"], embedder.query, segmenter.tokens
+            )
+        return self._reader
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to add to the training data."""

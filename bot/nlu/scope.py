@@ -13,6 +13,7 @@ on the training examples: `margin` 0 sends 0.9 % of in-scope examples out of sco
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, List, Set, Type
 
 import numpy as np
@@ -30,6 +31,8 @@ from bot.nlu.dense_featurizer import SentenceEmbeddingFeaturizer, embedding_of
 from bot.nlu.sudachi_tokenizer import normalize_width
 
 PROPER_NOUN = "固有名詞"
+KANJI = re.compile(r"[\u4e00-\u9fff]+")
+LOWER_LATIN = re.compile(r"[a-z][a-z\-']*")
 
 
 def top_mean(similarities: np.ndarray, k: int) -> float:
@@ -43,6 +46,23 @@ def top_mean(similarities: np.ndarray, k: int) -> float:
 def name_candidates(tokens: List[Token] | None) -> List[str]:
     """The words of a question that may name a company or a service: Sudachi's proper nouns."""
     return [t.text for t in tokens or [] if (t.data or {}).get("pos_detail") == PROPER_NOUN]
+
+
+def faq_confidence(message: Message) -> float:
+    """The FAQ ranker's confidence in its best entry (0 when it has not ranked)."""
+    ranking = ((message.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
+    return float(ranking[0].get("confidence") or 0.0) if ranking else 0.0
+
+
+def known_kinds(known: Set[str]) -> Set[str]:
+    """The kind words that end known names (銀行 of ゆうちょ銀行 and paypay銀行): the endings
+    of two or more kanji shared by two known names, each longer than the ending. Kanji only:
+    a katakana ending (ショップ, マート) is as often another company's name as a kind."""
+    endings: Dict[str, int] = {}
+    for name in known:
+        for size in range(2, len(name)):
+            endings[name[-size:]] = endings.get(name[-size:], 0) + 1
+    return {tail for tail, count in endings.items() if count >= 2 and KANJI.fullmatch(tail)}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -64,6 +84,10 @@ class MeaningScopeClassifier(GraphComponent):
             "margin": 0.0,  # out of scope when sim(out) - sim(in) + bonus > margin
             # the intent classifier's out_of_scope is overruled below this (clearly in scope)
             "veto_margin": -0.03,
+            # ... and below this one when no foreign name is named and the FAQ ranker's best
+            # entry has at least `clear_faq_confidence`
+            "clear_faq_veto_margin": -0.01,
+            "clear_faq_confidence": 0.9,
             "neighbours": 1,
             "foreign_name_bonus": 0.04,
             "names_lookup": "shop_names",
@@ -82,6 +106,7 @@ class MeaningScopeClassifier(GraphComponent):
         self._outside = state.get("outside", np.zeros((0, 0), np.float32))
         self._inside = state.get("inside", np.zeros((0, 0), np.float32))
         self._known: Set[str] = set(state.get("known", []))
+        self._kinds = known_kinds(self._known)
 
     @classmethod
     def create(
@@ -115,6 +140,7 @@ class MeaningScopeClassifier(GraphComponent):
         self._outside = np.stack(outside) if outside else np.zeros((0, 0), np.float32)
         self._inside = np.stack(inside) if inside else np.zeros((0, 0), np.float32)
         self._known = {k for k in known if k}
+        self._kinds = known_kinds(self._known)
         with self._storage.write_to(self._resource) as directory:
             np.savez(directory / "scope.npz", outside=self._outside, inside=self._inside)
             (directory / "known.json").write_text(
@@ -145,19 +171,38 @@ class MeaningScopeClassifier(GraphComponent):
         """Proper nouns of the question that neither the shop's data nor its names mention.
 
         A known name covers the names it contains and the names that contain it
-        ("nttドコモビジネス" and "ドコモショップ" are the shop's when "ドコモ" is).
+        ("nttドコモビジネス" and "ドコモショップ" are the shop's when "ドコモ" is). A name is no
+        evidence of someone else's service when it is a name of a kind the shop's data names
+        (it ends like a known name: みずほ銀行 beside ゆうちょ銀行), or a lower-case word in
+        Latin letters (「invoice」, 「receipt」: a spelling of a word, not a name).
         """
-        names = name_candidates(message.get(TOKENS_NAMES[TEXT]))
+        text = message.get(TEXT) or ""
+        tokens = [
+            t
+            for t in message.get(TOKENS_NAMES[TEXT]) or []
+            if (t.data or {}).get("pos_detail") == PROPER_NOUN
+            and not LOWER_LATIN.fullmatch(text[t.start : t.end])
+        ]
         return [
             n
-            for n in dict.fromkeys(names)
+            for n in dict.fromkeys(t.text for t in tokens)
             if n not in self._known
             and not any(len(k) >= 2 and (k in n or n in k) for k in self._known)
+            and not self._of_a_known_kind(n)
         ]
+
+    def _of_a_known_kind(self, name: str) -> bool:
+        """Ends with the same word of two or more characters as a longer known name."""
+        for size in range(len(name) - 1, 1, -1):
+            tail = name[-size:]
+            if tail in self._kinds:
+                return True
+        return False
 
     def judge(self, message: Message) -> Dict[str, Any] | None:
         """The two similarities, the foreign names and the verdict, or None without vectors."""
-        query = embedding_of(message)
+        query = message.get("context_query")  # the vector of the context reading, if used
+        query = embedding_of(message) if query is None else query
         if query is None or not len(self._outside) or not len(self._inside):
             return None
         k = self._config["neighbours"]
@@ -165,13 +210,17 @@ class MeaningScopeClassifier(GraphComponent):
         inside = top_mean(self._inside @ query, k)
         foreign = self.foreign_names(message)
         margin = outside - inside + (self._config["foreign_name_bonus"] if foreign else 0.0)
+        # With no foreign name and one FAQ entry clearly ahead, meaning in scope by a smaller
+        # margin is enough to overrule the classifier (「invoiceはいつ届く?」).
+        clear = not foreign and faq_confidence(message) >= self._config["clear_faq_confidence"]
+        veto = self._config["clear_faq_veto_margin" if clear else "veto_margin"]
         return {
             "out_of_scope_similarity": round(outside, 4),
             "in_scope_similarity": round(inside, 4),
             "foreign_names": foreign,
             "margin": round(margin, 4),
             "out_of_scope": margin > self._config["margin"],
-            "clearly_in_scope": margin < self._config["veto_margin"],
+            "clearly_in_scope": margin < veto,
         }
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, Dict, Iterator, List, Tuple
 
 from rasa.engine.graph import ExecutionContext
@@ -81,6 +82,12 @@ class SudachiSegmenter:
         return content or symbols
 
 
+@lru_cache(maxsize=3)
+def segmenter_for(split_mode: str = "C") -> SudachiSegmenter:
+    """One segmenter per split mode in this process (the dictionary loads once)."""
+    return SudachiSegmenter(split_mode)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class SudachiTokenizer(Tokenizer):
     """Japanese tokenizer: Sudachi morphemes, lemma = Sudachi's normalized form."""
@@ -108,7 +115,7 @@ class SudachiTokenizer(Tokenizer):
 
     def __init__(self, config: Dict[str, Any]) -> None:
         super().__init__(config)
-        self._segmenter = SudachiSegmenter(config.get("split_mode", "C"))
+        self._segmenter = segmenter_for(config.get("split_mode", "C"))
 
     @classmethod
     def create(

@@ -19,9 +19,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.nlu.context import context_from_events, context_from_turns
 from bot.serving.rasa_speedups import install
 
 log = logging.getLogger(__name__)
+MAX_CONSOLE_TURNS = 5
 install()  # the Rasa server imports this channel at start-up
 
 
@@ -55,6 +57,11 @@ class WebInput(RestInput):
             parse: Optional[Dict[str, Any]] = None
             processor = getattr(request.app.ctx.agent, "processor", None)
             if processor is not None and isinstance(text, str):
+                # The context is this conversation's own, from its tracker: never the caller's.
+                metadata = {
+                    **(metadata or {}),
+                    "context": await conversation_context(processor, sender_id),
+                }
                 parse = await processor.parse_message(
                     UserMessage(text, sender_id=sender_id, metadata=metadata)
                 )
@@ -74,4 +81,42 @@ class WebInput(RestInput):
                 log.exception("web channel: the turn of %s failed", sender_id)
             return response.json({"messages": collector.messages, "parse": parse})
 
+        @hook.route("/parse", methods=["POST"])
+        async def parse_in_context(request: Request) -> HTTPResponse:
+            """`{"text", "turns": [earlier texts]}` → the parse of `text` alone and in the context
+            of those turns, each earlier turn parsed in order (the agent console's "conversation"
+            view); nothing is stored."""
+            processor = getattr(request.app.ctx.agent, "processor", None)
+            body = request.json if isinstance(request.json, dict) else {}
+            text, turns = body.get("text"), body.get("turns") or []
+            if processor is None or not isinstance(text, str) or not isinstance(turns, list):
+                return response.json({"error": "text and turns are required"}, status=400)
+            earlier = []
+            for turn in [t for t in turns if isinstance(t, str)][-MAX_CONSOLE_TURNS:]:
+                context = context_from_turns(earlier)
+                earlier.append(
+                    (
+                        turn,
+                        await processor.parse_message(
+                            UserMessage(turn, metadata={"context": context})
+                        ),
+                    )
+                )
+            context = context_from_turns(earlier)
+            parse = await processor.parse_message(UserMessage(text, metadata={"context": context}))
+            return response.json({"parse": parse, "context": context})
+
         return hook
+
+
+async def conversation_context(processor: Any, sender_id: str) -> Dict[str, Any]:
+    """The context of the conversation's next turn (bot/nlu/context.py): its current session's
+    earlier turns, or nothing when the session has expired (the turn will start a new one)."""
+    try:
+        tracker = await processor.tracker_store.retrieve(sender_id)
+    except Exception:  # the turn itself reports a broken store; reading alone is no harm
+        log.exception("web channel: no context for %s", sender_id)
+        return {}
+    if tracker is None or processor._has_session_expired(tracker):  # noqa: SLF001
+        return {}
+    return context_from_events(tracker.events)

@@ -34,6 +34,7 @@ class TurnRecord:
     reply: str
     outcome: str = "ok"
     candidates: Sequence[tuple[str, float]] = ()  # [(label, confidence)], best first
+    reading: str | None = None  # "context" / "alone" when the turn had a context to lean on
 
 
 def _candidates_json(candidates: Sequence[tuple[str, float]]) -> str | None:
@@ -141,6 +142,7 @@ class Journal:
                 reply=record.reply[:8000],
                 outcome=record.outcome[:20],
                 candidates=_candidates_json(record.candidates),
+                reading=_clip(record.reading, 16),
             )
             session.add(row)
             session.flush()
@@ -200,4 +202,5 @@ def turn_view(row: Turn) -> TurnView:
         row.id,
         _candidates_of(row.candidates),
         row.feedback,
+        row.reading,
     )

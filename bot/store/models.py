@@ -213,6 +213,9 @@ class Turn(Base):
     candidates = Column(String(2000))
     feedback = Column(String(12))  # NULL until the customer clicks; one value per turn
     feedback_at = Column(AwareDateTime())
+    # "context" when the turn was read in the conversation's context (a follow-up), "alone"
+    # when it was read on its own although there was a context; NULL for an opening question.
+    reading = Column(String(16))
 
 
 class AuditEntry(Base):

@@ -105,6 +105,7 @@ class TurnView:
     id: int | None = None
     candidates: tuple[tuple[str, float], ...] = ()  # the "did you mean" candidates, best first
     feedback: str | None = None  # "helpful", "unhelpful" or None
+    reading: str | None = None  # "context" when read as a follow-up, "alone", or None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from bot.evaluation.insights import groups_of, insights_of
 from bot.faq.corpus import load_corpus, normalized_question
 from bot.store import Store
 from bot.store.audit import AuditLog
-from bot.web.chat import masked_replies, run_turn
+from bot.web.chat import TurnResult, masked_replies, run_turn
 from bot.web.common import (
     ApiError,
     AppState,
@@ -34,6 +34,7 @@ from bot.web.upstream import UpstreamError
 
 router = APIRouter(prefix="/api/agent")
 MAX_BATCH = 200
+MAX_EARLIER_TURNS = 5  # a short conversation typed in the console before the question
 
 
 @lru_cache(maxsize=1)
@@ -129,6 +130,7 @@ async def inspect(request: Request) -> dict:
     state = state_of(request)
     data = await read_json(request)
     text = _masked(state, clean_text(data.get("text")))
+    earlier = earlier_turns(state, data.get("earlier"))
     as_user = data.get("as")
     if as_user is not None:
         store = Store(state.journal.engine)
@@ -152,9 +154,9 @@ async def inspect(request: Request) -> dict:
         run_in_threadpool(_tokens, text),
         run_in_threadpool(_labels, state),
     )
-    runs = [run_turn(state, conversations["visitor"], text, None)]
+    runs = [converse(state, conversations["visitor"], earlier, text, None)]
     if as_user:
-        runs.append(run_turn(state, conversations["customer"], text, as_user))
+        runs.append(converse(state, conversations["customer"], earlier, text, as_user))
     results = await asyncio.gather(*runs)
     answers = {"visitor": masked_replies(state, results[0].replies)}
     if as_user:
@@ -162,7 +164,45 @@ async def inspect(request: Request) -> dict:
             "username": as_user,
             "replies": masked_replies(state, results[1].replies),
         }
-    return {"text": text, "tokens": tokens, **understanding(parse, titles), "answers": answers}
+    return {
+        "text": text,
+        "earlier": earlier,
+        "tokens": tokens,
+        **understanding(parse, titles),
+        "answers": answers,
+        "context_reading": reading_of(results[0].parse, titles),
+    }
+
+
+def earlier_turns(state: AppState, value: Any) -> List[str]:
+    """The turns typed before the question (the console's short conversation), masked."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_EARLIER_TURNS:
+        raise ApiError(422, f"前の発言は{MAX_EARLIER_TURNS}つまでのリストで指定してください。")
+    return [_masked(state, clean_text(item, "前の発言")) for item in value]
+
+
+async def converse(
+    state: AppState, sender: str, earlier: List[str], text: str, customer: str | None
+) -> TurnResult:
+    """The earlier turns, then the question, in one conversation: the question's answer."""
+    for turn in earlier:
+        await run_turn(state, sender, turn, customer)
+    return await run_turn(state, sender, text, customer)
+
+
+def reading_of(parse: Dict[str, Any] | None, titles: Dict[str, Any]) -> Dict[str, Any] | None:
+    """How the question was read in the conversation: alone and in context, which one, why."""
+    reading = (parse or {}).get("context_reading")
+    if not reading:
+        return None
+    out = dict(reading)
+    for side in ("alone", "in_context"):
+        if out.get(side):
+            label = out[side]["label"]
+            out[side] = {**out[side], "title": getattr(titles.get(label), "title", label)}
+    return out
 
 
 @router.post("/batch")

@@ -112,6 +112,7 @@ def record_of(session: WebSession, text: str, result: TurnResult) -> TurnRecord:
         reply="\n".join(r["text"] for r in result.replies),
         outcome="degraded:" + result.degraded if result.degraded else "ok",
         candidates=ranking[:CANDIDATES_KEPT],
+        reading=(parse.get("context_reading") or {}).get("used"),
     )
 
 

@@ -90,3 +90,28 @@ def test_nothing_close_sends_the_customer_to_the_contact_centers():
 @pytest.mark.parametrize("parse", [{}, {"text": "x", "intent": {}}])
 def test_an_empty_parse_does_not_crash(parse):
     assert [m["response"] for m in run(parse)] == ["utter_none_fits"]
+
+
+def test_a_single_candidate_is_never_offered_alone():
+    # Only receipt is above the floor (0.9 x 0.9); the next best come with it, and "none fits".
+    titles = faq_titles()
+    messages = run(
+        fallback_parse([("receipt", 0.9), ("invoice_type", 0.03), ("invoice_timing", 0.02)])
+    )
+    titles_offered = [b["title"] for b in messages[0]["buttons"]]
+    assert titles_offered == [
+        titles["receipt"][0],
+        titles["invoice_type"][0],
+        titles["invoice_timing"][0],
+        "どれにも当てはまらない",
+    ]
+
+
+def test_did_you_mean_always_offers_two_entries_or_none():
+    for faq in (
+        [("receipt", 0.95)] + [(k, 0.01) for k in ("invoice_type", "payment_methods")],
+        [("receipt", 0.5), ("invoice_type", 0.4)],
+        [("receipt", 0.34), ("invoice_type", 0.33), ("invoice_timing", 0.33)],
+    ):
+        buttons = run(fallback_parse(faq))[0]["buttons"]
+        assert len(buttons) - 1 >= 2

@@ -16,7 +16,7 @@ STORE_TABLES = {
     "companies", "users", "orders", "contracts", "invoices", "staff", "judgements", "turns",
     "audit_log",
 }  # fmt: skip
-HEAD = "0004"
+HEAD = "0005"
 
 
 def _tables(url: str) -> set[str]:
@@ -169,4 +169,20 @@ def test_0004_adds_feedback_to_the_turns_of_0003_and_checks_its_values(empty_url
         engine.dispose()
     assert [tuple(row) for row in rows] == [("解約したい", None), ("解約したい", "unhelpful")]
     downgrade(empty_url, "0003")
+    _insert_turn(empty_url)
+
+
+def test_0005_adds_the_reading_of_a_turn_and_keeps_the_turns_of_0004(empty_url):
+    upgrade(empty_url, "0004")
+    _insert_turn(empty_url, "helpful")
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE turns SET reading = 'context'"))
+            rows = connection.execute(text("SELECT feedback, reading FROM turns")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("helpful", "context")]
+    downgrade(empty_url, "0004")
     _insert_turn(empty_url)

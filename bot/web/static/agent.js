@@ -45,7 +45,8 @@
     $("inspect-submit").disabled = true;
     try {
       const as = $("inspect-as").value || null;
-      const data = await api("POST", "/api/agent/inspect", { text: $("inspect-text").value, as });
+      const earlier = $("inspect-earlier").value.split("\n").map((line) => line.trim()).filter(Boolean);
+      const data = await api("POST", "/api/agent/inspect", { text: $("inspect-text").value, as, earlier });
       last = data;
       $("predicted").textContent = `${data.predicted_title || ""}(${data.predicted})`;
       $("predicted-confidence").textContent = `確信度 ${data.confidence.toFixed(3)}`;
@@ -67,6 +68,7 @@
           body.append(tr);
         }
       }
+      showReading(data.context_reading);
       const scope = data.scope;
       $("scope").textContent = scope
         ? `範囲外の例との近さ ${score(scope.out_of_scope_similarity)} / 範囲内の例との近さ ${score(scope.in_scope_similarity)}` +
@@ -90,6 +92,23 @@
       $("inspect-submit").disabled = false;
     }
   });
+
+  // The question alone and in the context of the earlier turns: which reading was used, and why.
+  function showReading(reading) {
+    const body = $("context-rows");
+    body.textContent = "";
+    $("context-reading").hidden = !reading;
+    if (!reading) return;
+    for (const [side, name] of [["alone", "この質問だけ"], ["in_context", "前の発言とあわせて"]]) {
+      const r = reading[side];
+      const tr = document.createElement("tr");
+      cell(tr, (reading.used === "context") === (side === "in_context") ? `${name}(採用)` : name);
+      cell(tr, r ? `${r.title}(${r.label})` : "—");
+      cell(tr, r ? score(r.confidence) : "");
+      body.append(tr);
+    }
+    $("context-why").textContent = `理由: ${reading.why}`;
+  }
 
   async function judge(correct) {
     if (!last) return;
