@@ -19,11 +19,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.nlu.context import context_from_events, context_from_turns
+from bot.nlu.context import context_from_events
 from bot.serving.rasa_speedups import install
 
 log = logging.getLogger(__name__)
-MAX_CONSOLE_TURNS = 5
 install()  # the Rasa server imports this channel at start-up
 
 
@@ -58,12 +57,12 @@ class WebInput(RestInput):
             processor = getattr(request.app.ctx.agent, "processor", None)
             if processor is not None and isinstance(text, str):
                 # The context is this conversation's own, from its tracker: never the caller's.
-                metadata = {
-                    **(metadata or {}),
-                    "context": await conversation_context(processor, sender_id),
-                }
+                # It goes to the NLU only; the tracker keeps the turn's metadata as sent.
+                context = await conversation_context(processor, sender_id)
                 parse = await processor.parse_message(
-                    UserMessage(text, sender_id=sender_id, metadata=metadata)
+                    UserMessage(
+                        text, sender_id=sender_id, metadata={**(metadata or {}), "context": context}
+                    )
                 )
             collector = CollectingOutputChannel()
             try:
@@ -80,31 +79,6 @@ class WebInput(RestInput):
             except Exception:  # what was said before the failure still goes out, like rest
                 log.exception("web channel: the turn of %s failed", sender_id)
             return response.json({"messages": collector.messages, "parse": parse})
-
-        @hook.route("/parse", methods=["POST"])
-        async def parse_in_context(request: Request) -> HTTPResponse:
-            """`{"text", "turns": [earlier texts]}` → the parse of `text` alone and in the context
-            of those turns, each earlier turn parsed in order (the agent console's "conversation"
-            view); nothing is stored."""
-            processor = getattr(request.app.ctx.agent, "processor", None)
-            body = request.json if isinstance(request.json, dict) else {}
-            text, turns = body.get("text"), body.get("turns") or []
-            if processor is None or not isinstance(text, str) or not isinstance(turns, list):
-                return response.json({"error": "text and turns are required"}, status=400)
-            earlier = []
-            for turn in [t for t in turns if isinstance(t, str)][-MAX_CONSOLE_TURNS:]:
-                context = context_from_turns(earlier)
-                earlier.append(
-                    (
-                        turn,
-                        await processor.parse_message(
-                            UserMessage(turn, metadata={"context": context})
-                        ),
-                    )
-                )
-            context = context_from_turns(earlier)
-            parse = await processor.parse_message(UserMessage(text, metadata={"context": context}))
-            return response.json({"parse": parse, "context": context})
 
         return hook
 
