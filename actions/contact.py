@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, List
+from typing import List
 
 from actions.replies import Message, catalog, contact, opening_line, said, text
 from bot.contact_routes import Center, route_for_topic
@@ -22,10 +22,12 @@ CONTACT_LINE = said("■{contact}")
 PHONES = (Center.CONTACT, Center.BILLING)
 
 
-def contact_reply(
-    customer: Any | None, store: Any, now: datetime, topic: str | None, handoff: bool
-) -> List[Message]:
-    """The contact the seed names for the topic in its own words; the overview for any other."""
+def contact_reply(now: datetime, topic: str | None, handoff: bool) -> List[Message]:
+    """The contact the seed names for the topic in its own words; the overview for any other.
+
+    The same for every customer: the seed routes by topic, and its web限定プラン note belongs to
+    the quantity-limit route, not to whatever the customer ordered last.
+    """
     intro = HANDOFF_INTRO if handoff else INTRO
     route = route_for_topic(topic)
     if route is None:

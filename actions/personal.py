@@ -153,13 +153,7 @@ class ActionContactInfo(Action):
     ) -> List[Dict[str, Any]]:
         topic = tracker.get_slot("faq_topic")
 
-        def build() -> List[Message]:
-            customer = current_customer(tracker)
-            return contact_reply(
-                customer, store() if customer else None, clock.now(), topic, self.handoff
-            )
-
-        safely(dispatcher, build)
+        safely(dispatcher, lambda: contact_reply(clock.now(), topic, self.handoff))
         return []
 
 

@@ -118,7 +118,7 @@ def test_the_year_end_closure_is_a_setting():
     assert is_business_day(date(2026, 12, 29), shop)  # Tuesday
     assert is_business_day(date(2027, 1, 4), shop) and not is_business_day(date(2027, 1, 1), shop)
     assert not is_business_day(date(2026, 8, 14), shop)  # Friday
-    reply = texts(contact_reply(None, None, datetime(2026, 12, 30, 10, 0, tzinfo=JST), None, False))
+    reply = texts(contact_reply(datetime(2026, 12, 30, 10, 0, tzinfo=JST), None, False))
     assert "12月29日" not in reply and "12/29" not in reply and "1月3日" not in reply
 
 

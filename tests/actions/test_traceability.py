@@ -117,7 +117,7 @@ def _replies(store, username: str):
     yield "order_status", order_status(customer, store, None)
     for topic in [None, *CATALOG.entries]:
         for handoff in (False, True):
-            yield f"contact:{topic}", contact_reply(customer, store, NOW, topic, handoff)
+            yield f"contact:{topic}", contact_reply(NOW, topic, handoff)
 
 
 def test_every_reply_to_every_demo_customer_states_only_seed_facts(demo_store):
