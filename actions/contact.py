@@ -1,4 +1,4 @@
-"""Whom to contact for the topic, exactly as the seed routes it, and whether the phones are open now."""
+"""Whom to contact for a topic, exactly as the seed routes it; whether the phones are open now."""
 
 from __future__ import annotations
 

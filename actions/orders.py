@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, List
 
-from actions.replies import ORDER_NOT_FOUND, Message, intent_button, lines, said, text
+from actions.replies import ORDER_NOT_FOUND, Message, intent_button, lines, quote, said, text
 from bot.contact_routes import route_for_topic
 from bot.rules import (
     APPLICATION_CUTOFF_SEED,
@@ -51,16 +51,15 @@ NOTICE_ROUTE = route_for_topic("activation_notice_missing").say
 NO_COMPLETED_ORDER = said("ログイン中のアカウントには、ご注文が見つかりません。")
 COMPLETION_ROUTE = route_for_topic("completion_mail_missing").say
 LATEST_ORDER = said("ログイン中のアカウントの最新のご注文は {order}(状況: {status})です。")
-NO_RESEND = said(
-    "注文完了メールの再送はいたしかねますので、注文完了状況はマイページの「注文一覧」よりご確認ください。",
-    "注文完了メールの再送はいたしかねますので、注文完了状況はマイページの「注文一覧」よりご確認ください。",
+NO_RESEND = quote(
+    "注文完了メールの再送はいたしかねますので、注文完了状況はマイページの「注文一覧」よりご確認ください。"
 )
 CHANGE_TITLE = said("お客さまのご注文と、変更・キャンセルについてのご案内です。")
 CHANGE_LINE = said("{order}(状況: {status}): {verdict}")
 _CHANGE_TEXT = {
-    "may_be_possible": said(ORDER_CHANGE_SEED[0], ORDER_CHANGE_SEED[0]),
-    "may_not_be_possible": said(ORDER_CHANGE_SEED[0], ORDER_CHANGE_SEED[0]),
-    "completed": said(ORDER_CHANGE_SEED[1], ORDER_CHANGE_SEED[1]),
+    "may_be_possible": quote(ORDER_CHANGE_SEED[0]),
+    "may_not_be_possible": quote(ORDER_CHANGE_SEED[0]),
+    "completed": quote(ORDER_CHANGE_SEED[1]),
     "already_cancelled": said("すでにキャンセルされています。"),
 }
 CHANGE_ROUTE = route_for_topic("order_change_cancel").say
@@ -69,9 +68,9 @@ COLLEAGUE_TITLE = said("同じユーザー管理グループの他のご担当�
 NOT_BIZD_MEMBER = said("ログイン中のアカウントはビジネスdアカウントではありません。")
 GENERAL_ROLE = said("ログイン中のアカウントは「一般ユーザーロール」です。")
 NO_GROUP = said("ログイン中のアカウントはユーザー管理グループに所属していません。")
-COLLEAGUE_RULE = said("\n".join(COLLEAGUE_SEED), *COLLEAGUE_SEED)
-BIZD_NEEDED = said(CAN_ORDER_SEED[0], CAN_ORDER_SEED[0])
-ADMIN_NEEDED = said("\n".join(CAN_ORDER_SEED[1:]), *CAN_ORDER_SEED[1:])
+COLLEAGUE_RULE = quote(*COLLEAGUE_SEED)
+BIZD_NEEDED = quote(CAN_ORDER_SEED[0])
+ADMIN_NEEDED = quote(*CAN_ORDER_SEED[1:])
 ADMIN_BIZD = said("ログイン中のアカウントは「管理者ロール」のビジネスdアカウントです。")
 BIZD_ROUTE = route_for_topic("bizd_cannot_proceed").say
 
@@ -124,7 +123,7 @@ def _name(order: Any) -> str:
 
 
 def _start_line(order: Any) -> str:
-    # The 13時 rule is the seed's; a day the shop is closed moves the count on without a reason given.
+    # The 13時 rule is the seed's; a closed day moves the count on, with no reason given for it.
     reason = CUTOFF_REASON if after_cutoff(order.ordered_at) else ""
     planned = (
         PLANNED.format(day=format_jp_date(order.planned_start_date))
@@ -197,7 +196,7 @@ def order_history(customer: Any, store: Any, now: datetime) -> List[Message]:
 
 
 def colleague_order_history(customer: Any, store: Any, now: datetime) -> List[Message]:
-    """Colleagues' orders for an admin of the same group; the seed's conditions for everyone else."""
+    """Colleagues' orders for an admin of the same group; the seed's conditions for the others."""
     orders = store.colleague_orders(customer.username)
     if orders is None:
         return [text(f"{_colleague_refusal(customer)}\n{COLLEAGUE_RULE}")]

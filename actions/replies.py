@@ -1,8 +1,8 @@
 """Reply pieces shared by the actions: contacts, the login hint, lists, buttons.
 
-Every reply template is made with `said(template, *seed)`: `seed` is the passage of
-seed/faq_page.txt (word for word) each of its statements about the shop rests on; a template
-with no seed states only the customer's own data. tests/actions/test_traceability.py checks both.
+Every reply template is made with `said(template, *seed)`: `seed` is the passages of
+seed/faq_page.txt (word for word) its statements about the shop rest on; a template with no
+seed states only the customer's own data. tests/actions/test_traceability.py checks both.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ def said(template: str, *seed: str) -> Said:
     made.seed = seed
     TEMPLATES.append(made)
     return made
+
+
+def quote(*passages: str) -> Said:
+    """A template that is the seed's own passages, one a line."""
+    return said("\n".join(passages), *passages)
 
 
 LOGIN_HINT = said(
@@ -73,7 +78,7 @@ def contact(key: str) -> str:
 
 
 def opening_line(now: datetime) -> str:
-    """Whether the phone centers are open now, and on which day they open next (hours: the contact)."""
+    """Whether the phone centers are open now, else the day they open next (the hours: the contact)."""
     status = opening_status(now)
     if status.open_now:
         return OPEN_NOW

@@ -1,11 +1,11 @@
 """The shop's business rules, as pure functions.
 
-Every rule here comes from the seed FAQ page (seed/faq_page.txt) and nothing else: each one that
-states a fact to a customer names its passage (a `*_SEED` constant or a `seed` field, quoted word
-for word; tests/actions/test_traceability.py finds each on the page). No I/O: orders, invoices and roles
-come in as arguments, "now" is always an argument, and the business calendar (年末年始 and the
-shop's other closure days, bot/business_calendar.py) may be, so each rule can be unit-tested with
-fixed dates. All times are judged in Japan time (JST).
+Every rule here comes from the seed FAQ page (seed/faq_page.txt) and nothing else: each one
+that states a fact to a customer names its passage (a `*_SEED` constant or a `seed` field,
+quoted word for word; tests/actions/test_traceability.py finds each on the page). No I/O:
+orders, invoices and roles come in as arguments, "now" is always an argument, and so may be the
+business calendar (年末年始 and the shop's other closure days, bot/business_calendar.py), so
+each rule can be unit-tested with fixed dates. All times are judged in Japan time (JST).
 """
 
 from __future__ import annotations
@@ -190,7 +190,8 @@ _PAYMENT_RULES = {
         methods=(),
         see_business_plus_page=True,
         # 「お支払いについてはこちらをご覧ください。」: the link, not a page the seed never names.
-        summary=f"お支払いについては、{faq_link('支払い方法は何に対応していますか?', 'ビジネスプラスの')}をご覧ください。",
+        summary="お支払いについては、"
+        f"{faq_link('支払い方法は何に対応していますか?', 'ビジネスプラスの')}をご覧ください。",
     ),
     # Microsoft 365 / Box over VPN / Biz安否確認 count as 「OCNなど上記以外のサービス」 here.
     "mypage_contract": _OTHER_SERVICES_RULE,

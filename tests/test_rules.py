@@ -15,6 +15,7 @@ from bot import rules
 from bot.contact_routes import opening_status
 from bot.rules import (
     JST,
+    after_cutoff,
     application_business_day,
     business_day_on_or_after,
     cancellation_route,
@@ -114,6 +115,21 @@ def test_business_day_on_or_after():
 )
 def test_application_business_day(ordered_at, expected):
     assert application_business_day(ordered_at) == expected
+
+
+@pytest.mark.parametrize(
+    "ordered_at, by_cutoff",
+    [
+        (jst(2026, 11, 26, 12, 59), False),
+        (jst(2026, 11, 26, 13, 0), True),  # a business day at 13:00: the seed's 13時 rule
+        (jst(2026, 12, 28, 13, 0), True),
+        (jst(2026, 11, 28, 14, 0), False),  # Saturday: moved because the day is closed
+        (jst(2026, 11, 3, 9, 0), False),  # 文化の日
+        (jst(2026, 12, 30, 15, 0), False),  # 年末年始
+    ],
+)
+def test_after_cutoff_is_the_13_oclock_rule_only(ordered_at, by_cutoff):
+    assert after_cutoff(ordered_at) is by_cutoff
 
 
 def test_application_day_converts_utc_to_jst():
