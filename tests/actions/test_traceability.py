@@ -26,14 +26,10 @@ from actions.personal import PERSONAL_ANSWERS
 from actions.replies import TEMPLATES
 from bot import contact_routes, rules
 from bot.faq.catalog import load_catalog
-from tests.seed_page import in_seed, squash
+from tests.seed_page import FACT, in_seed, squash
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = load_catalog()
-FACT = re.compile(
-    r"0\d{2,3}-[\d-]*\d|\d{1,2}:\d{2}|\d+万円|\d+カ月|翌営業日|営業日|\d+時|月末|末日|翌月中旬"
-    r"|\d{1,2}/\d{1,2}|年末年始|土日祝|土・日・祝日|できません|いただけません|いたしかねます|できかねます|おりません"
-)
 NOW = datetime(2026, 2, 17, 10, 0, tzinfo=rules.JST)
 
 

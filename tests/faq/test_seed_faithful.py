@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.faq.catalog import load_catalog
-from tests.seed_page import SEED_TEXT, in_seed
+from tests.seed_page import FACT, SEED_TEXT, in_seed, seed_words_around, squash
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = {
@@ -50,6 +50,16 @@ def test_pointers_name_questions_that_are_on_the_seed_page():
     for faq_id, answer in ANSWERS.items():
         for question in re.findall(re.escape(LINK) + r"「([^」]+)」", answer):
             assert in_seed(question), (faq_id, question)
+
+
+def test_every_fact_of_an_answer_is_in_the_seeds_words():
+    # Contacts come from the catalog; any other date rule, time, amount or 「できません」 must
+    # stand in at least ten characters of the seed's own words around it.
+    for faq_id, answer in ANSWERS.items():
+        text = squash(re.sub(r"\{\w+\}", "", answer))
+        for fact in FACT.finditer(text):
+            around = seed_words_around(text, fact.start(), fact.end())
+            assert len(around) >= len(fact.group()) + 10, (faq_id, fact.group(), around)
 
 
 def test_urls_are_the_seeds_and_phone_numbers_the_catalogs():
