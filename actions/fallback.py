@@ -8,13 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq_titles import faq_titles
+from actions.replies import said
 from bot.faq.titles import faq_buttons, suggested_ids
 from bot.nlu.ranking import label_ranking
 
-DID_YOU_MEAN = (
+DID_YOU_MEAN = said(
     "申し訳ございません、ご質問の内容を確かめさせてください。次のうち、どれが近いでしょうか。"
 )
-NONE_FITS = "どれにも当てはまらない"
+NONE_FITS = said("どれにも当てはまらない")
 
 
 class ActionDidYouMean(Action):

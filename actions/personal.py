@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import billing, clock, contracts, orders
 from actions.contact import contact_reply
 from actions.customer import current_customer, store, verified_username
-from actions.replies import ANONYMOUS_ORDER_STATUS, LOGIN_HINT, Message, contact, text
+from actions.replies import ANONYMOUS_ORDER_STATUS, LOGIN_HINT, Message, contact, said, text
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +35,11 @@ PERSONAL_ANSWERS: Dict[str, Handler] = {
     "cancellation_method": contracts.cancellation_method,
     "cancellation_fee": contracts.cancellation_fee,
 }
-SORRY = (
-    "申し訳ございません。ただいまお客さまのご注文・ご契約の情報を確認できません。"
-    "時間をおいてお試しいただくか、{center}へお問い合わせください。"
+# The store is down: the contact center, which the seed names for ③ OCNなど's contracts.
+SORRY = said(
+    "申し訳ございません。ただいまお客さまのご注文・ご契約の情報をお調べすることができない状態です。"
+    "時間をおいてお試しいただくか、{center}へお問い合わせください。",
+    "③OCNなど、上記以外のサービスをご契約中のお客さま",
 )
 
 
@@ -151,13 +153,7 @@ class ActionContactInfo(Action):
     ) -> List[Dict[str, Any]]:
         topic = tracker.get_slot("faq_topic")
 
-        def build() -> List[Message]:
-            customer = current_customer(tracker)
-            return contact_reply(
-                customer, store() if customer else None, clock.now(), topic, self.handoff
-            )
-
-        safely(dispatcher, build)
+        safely(dispatcher, lambda: contact_reply(clock.now(), topic, self.handoff))
         return []
 
 

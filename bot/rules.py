@@ -1,8 +1,11 @@
 """The shop's business rules, as pure functions.
 
-Every rule here comes from the seed FAQ page (seed/faq_page.txt) and nothing else. No I/O:
-orders, invoices and roles come in as arguments, and "now" is always an argument, so each rule
-can be unit-tested with fixed dates. All times are judged in Japan time (JST).
+Every rule here comes from the seed FAQ page (seed/faq_page.txt) and nothing else: each one
+that states a fact to a customer names its passage (a `*_SEED` constant or a `seed` field,
+quoted word for word; tests/actions/test_traceability.py finds each on the page). No I/O:
+orders, invoices and roles come in as arguments, "now" is always an argument, and so may be the
+business calendar (年末年始 and the shop's other closure days, bot/business_calendar.py), so
+each rule can be unit-tested with fixed dates. All times are judged in Japan time (JST).
 """
 
 from __future__ import annotations
@@ -11,31 +14,38 @@ import calendar
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import Enum
 from zoneinfo import ZoneInfo
 
-import holidays
+from bot.business_calendar import (
+    BusinessCalendar,
+    is_weekend_or_national_holiday,
+    shop_calendar,
+)
 
 JST = ZoneInfo("Asia/Tokyo")
 
 SERVICE_FAMILIES = ("bizd_required", "mypage_contract", "business_plus", "home5g", "other")
 ROLES = ("admin", "general")
 
-# 「お申し込みが13時以降となった場合、翌営業日扱い」: 13:00 itself already counts as "after".
+# 13:00 itself already counts as "after".
 APPLICATION_CUTOFF = time(13, 0)
-# Both centers: 9:00~17:00, closed on 土・日・祝日・年末年始.
-OPENS_AT = time(9, 0)
-CLOSES_AT = time(17, 0)
-
-# 30万円: below it the invoice has a barcode, above it none; the page says nothing of "exactly".
+APPLICATION_CUTOFF_SEED = "お申し込みが13時以降となった場合、翌営業日扱い"
+# Below it the invoice has a barcode, above it none; the page says nothing of "exactly".
 BARCODE_LIMIT_YEN = 300_000
+BARCODE_SEED = ("【ご請求金額が30万円未満の場合】", "【ご請求金額が30万円を超える場合】")
 
 CONTACT_CENTER_LINE = (
     "NTTドコモビジネスコンタクトセンター 0120-003300(9:00~17:00 ※土・日・祝日・年末年始を除く)"
 )
+# Where the seed links 「こちら」 to a page it does not name, replies point to that link.
+FAQ_PAGE = "オンラインショップの「よくあるご質問」ページ"
 
-# Expanded lazily, one year at a time, as days are asked about.
-_NATIONAL_HOLIDAYS = holidays.Japan()
+
+def faq_link(question: str, mark: str = "") -> str:
+    """The seed page's own link under `question` (its ①–④ `mark` when it has several)."""
+    return f"{FAQ_PAGE}の「{question}」にある{mark}リンク先"
+
+
 _WEEKDAYS_JP = "月火水木金土日"
 
 
@@ -49,86 +59,95 @@ def _check_family(service_family: str) -> None:
         )
 
 
-def _in_jst(moment: datetime) -> datetime:
+def in_jst(moment: datetime) -> datetime:
     # A naive datetime could be server-local or UTC; guessing would shift deadlines by 9 hours.
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment!r}: pass a timezone-aware datetime")
     return moment.astimezone(JST)
 
 
-def is_weekend_or_national_holiday(day: date) -> bool:
-    """Saturday, Sunday or a Japanese national holiday (振替休日 and 国民の休日 included): 土日祝."""
-    return day.weekday() >= 5 or day in _NATIONAL_HOLIDAYS
+def is_business_day(day: date, calendar: BusinessCalendar | None = None) -> bool:
+    """Not 土日祝, not 年末年始, not a closure day of the shop's calendar (default: the setting)."""
+    return (calendar or shop_calendar()).is_business_day(day)
 
 
-def is_year_end_holiday(day: date) -> bool:
-    """12/29 to 1/3: 年末年始."""
-    return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
-
-
-def is_business_day(day: date) -> bool:
-    """Not a weekend, not a national holiday, not 年末年始 (12/29–1/3)."""
-    return not (is_weekend_or_national_holiday(day) or is_year_end_holiday(day))
-
-
-def next_business_day(day: date) -> date:
+def next_business_day(day: date, calendar: BusinessCalendar | None = None) -> date:
     """The first business day strictly after `day`."""
-    return business_day_on_or_after(day + timedelta(days=1))
+    return business_day_on_or_after(day + timedelta(days=1), calendar)
 
 
-def business_day_on_or_after(day: date) -> date:
+def business_day_on_or_after(day: date, calendar: BusinessCalendar | None = None) -> date:
     """`day` itself when it is a business day, else the next one."""
-    while not is_business_day(day):
+    while not is_business_day(day, calendar):
         day += timedelta(days=1)
     return day
 
 
-def application_business_day(ordered_at: datetime) -> date:
+def after_cutoff(ordered_at: datetime, calendar: BusinessCalendar | None = None) -> bool:
+    """Whether the seed's 13時 rule moved the application: 13:00 JST or later on a business day."""
+    local = in_jst(ordered_at)
+    return is_business_day(local.date(), calendar) and local.time() >= APPLICATION_CUTOFF
+
+
+def application_business_day(
+    ordered_at: datetime, calendar: BusinessCalendar | None = None
+) -> date:
     """The business day an application counts from: 13:00 JST or later, or a closed day, moves on."""
-    local = _in_jst(ordered_at)
-    if is_business_day(local.date()) and local.time() < APPLICATION_CUTOFF:
+    local = in_jst(ordered_at)
+    if is_business_day(local.date(), calendar) and local.time() < APPLICATION_CUTOFF:
         return local.date()
-    return next_business_day(local.date())
+    return next_business_day(local.date(), calendar)
 
 
 # ---------------------------------------------------------------- payments
 
 
+DUE_DATE_SEED = (
+    "請求書発行月の月末となります。",
+    "末日が土日祝日の場合は、翌営業日が支払期限日となります。",
+)
+PRINTED_DUE_DATE_SEED = "各請求書に記載の期日までにお支払いください。"
+
+
 def payment_due_date(
-    service_family: str, billing_month: date, printed_due_date: date | None
+    service_family: str,
+    billing_month: date,
+    printed_due_date: date | None,
+    business_calendar: BusinessCalendar | None = None,
 ) -> date | None:
     """When an invoice must be paid; None when only the (unknown) printed date would tell."""
     _check_family(service_family)
     if service_family != "bizd_required":
-        # 「各請求書に記載の期日までにお支払いください」: no rule of ours, only the invoice knows.
+        # PRINTED_DUE_DATE_SEED: no rule of ours, only the invoice knows.
         return printed_due_date
     last_day = billing_month.replace(
         day=calendar.monthrange(billing_month.year, billing_month.month)[1]
     )
-    # The page says 「末日が土日祝日の場合は、翌営業日」 and names no 年末年始, so a 12/31 on a
-    # weekday stays the due date; the earlier reading is also the one that never makes a payment late.
-    due = last_day
-    while is_weekend_or_national_holiday(due):
-        due += timedelta(days=1)
-    return due
+    # DUE_DATE_SEED moves only a 末日 that is 土日祝, so a 12/31 on a weekday stays the due date
+    # (the earlier reading never makes a payment late); a moved one lands on a 営業日 of the
+    # shop's calendar, never inside 年末年始.
+    if is_weekend_or_national_holiday(last_day):
+        return next_business_day(last_day, business_calendar)
+    return last_day
 
 
 def invoice_kind(amount_yen: int) -> str:
-    """The invoice for an amount: barcode below 30万円, none above, ask for exactly 30万円."""
+    """The invoice for an amount: barcode below 30万円, none above; the seed is silent on exactly."""
     if amount_yen < 0:
         raise ValueError(f"negative invoice amount {amount_yen}: pass the billed amount in yen")
     if amount_yen < BARCODE_LIMIT_YEN:
         return "barcode"  # 金融機関 and コンビニエンスストア
     if amount_yen > BARCODE_LIMIT_YEN:
         return "no_barcode"  # 金融機関 only
-    return "ask_billing_center"
+    return "see_invoice"
 
 
 @dataclass(frozen=True)
 class PaymentRule:
-    """How a service family may be paid for, as the seed page states it."""
+    """How a service family may be paid for: `summary` and `notes` are the seed's own sentences."""
 
     methods: tuple[str, ...]
+    summary: str = ""
     first_payment_invoice_only: bool = False
     card_only_at_docomo_shop: bool = False
     see_business_plus_page: bool = False
@@ -141,6 +160,7 @@ _CARD_MAY_BE_UNAVAILABLE_NOTE = (
 )
 _OTHER_SERVICES_RULE = PaymentRule(
     methods=("invoice", "direct_debit"),
+    summary="「請求書払い」と「口座振替」に対応しています。",
     first_payment_invoice_only=True,
     notes=(
         _FIRST_PAYMENT_NOTE,
@@ -151,9 +171,10 @@ _OTHER_SERVICES_RULE = PaymentRule(
 _PAYMENT_RULES = {
     "home5g": PaymentRule(
         methods=("direct_debit", "invoice"),
+        summary="NTTドコモビジネスオンラインショップでお申し込みいただいた場合は「口座振替」"
+        "または既存のドコモ回線と合算した「請求書払い」です。",
         card_only_at_docomo_shop=True,
         notes=(
-            "「請求書払い」は、既存のドコモ回線と合算してのお支払いとなります。",
             "クレジットカード決済をご希望の場合は、ドコモショップにてお手続きをお願いします。",
             "※口座振替によるお支払いの場合、お支払い期限日にご指定の口座から振替させていただきますが、"
             "金融機関の手続き状況により一時的に請求書が発行される場合があります。",
@@ -161,13 +182,16 @@ _PAYMENT_RULES = {
     ),
     "bizd_required": PaymentRule(
         methods=("invoice", "direct_debit", "credit_card"),
+        summary="「請求書払い」「口座振替」「クレジットカード決済」に対応しています。",
         first_payment_invoice_only=True,
         notes=(_FIRST_PAYMENT_NOTE, _CARD_MAY_BE_UNAVAILABLE_NOTE),
     ),
     "business_plus": PaymentRule(
         methods=(),
         see_business_plus_page=True,
-        notes=("お支払いについては、ビジネスプラスのご案内ページをご覧ください。",),
+        # 「お支払いについてはこちらをご覧ください。」: the link, not a page the seed never names.
+        summary="お支払いについては、"
+        f"{faq_link('支払い方法は何に対応していますか?', 'ビジネスプラスの')}をご覧ください。",
     ),
     # Microsoft 365 / Box over VPN / Biz安否確認 count as 「OCNなど上記以外のサービス」 here.
     "mypage_contract": _OTHER_SERVICES_RULE,
@@ -179,6 +203,9 @@ def payment_methods(service_family: str) -> PaymentRule:
     """The payment methods and caveats for a service family."""
     _check_family(service_family)
     return _PAYMENT_RULES[service_family]
+
+
+CARD_SEED = "「ビジネスdアカウント必須サービス」のみクレジットカード決済が可能です。"
 
 
 def credit_card_allowed(service_family: str) -> bool:
@@ -198,6 +225,7 @@ class CancellationRoute:
     number: int
     label: str
     instruction: str
+    seed: str  # the route's passage under 「解約方法を教えてください。」
 
 
 def _normalise_name(name: str) -> str:
@@ -212,26 +240,34 @@ _OWN_GUIDE_SERVICES = (
     "まるごとビジネスサポート",
 )
 
+_CANCELLATION_QUESTION = "解約方法を教えてください。"
 _ROUTES = {
     1: CancellationRoute(
         1,
         "①",
-        "「ビジネスd福利厚生」「NewsPicks +dプレミアム会員プラン」「まるごとビジネスサポート」の"
-        "解約方法は、ご契約中のサービスのページにある解約のご案内をご確認ください。",
+        f"{faq_link(_CANCELLATION_QUESTION, '①')}をご確認ください。",
+        "①「ビジネスd福利厚生」「NewsPicks +dプレミアム会員プラン」「まるごとビジネスサポート」"
+        "をご契約中の場合",
     ),
     2: CancellationRoute(
         2,
         "②",
-        "「Microsoft 365 from NTTドコモビジネス」「Box over VPN」「Biz安否確認/一斉通報ライトプラン」"
-        "およびビジネスdアカウント必須サービスの解約方法は、各サービスのページにある解約のご案内を"
-        "ご確認ください。ご契約中のサービスはマイページの契約一覧からご確認いただけます。",
+        f"{faq_link(_CANCELLATION_QUESTION, '②')}をご確認ください。",
+        "②「Microsoft 365 from NTTドコモビジネス」「Box over VPN」「Biz安否確認/一斉通報ライトプラン」"
+        "「①以外でビジネスdアカウント必須サービス」をご契約中の場合",
     ),
     3: CancellationRoute(
         3,
         "③",
-        "ビジネスプラスの解約方法は、ビジネスプラスのご案内ページをご確認ください。",
+        f"{faq_link(_CANCELLATION_QUESTION, '③')}をご確認ください。",
+        "③ビジネスプラスをご契約中の場合",
     ),
-    4: CancellationRoute(4, "④", f"解約のお手続きは、{CONTACT_CENTER_LINE}にて承ります。"),
+    4: CancellationRoute(
+        4,
+        "④",
+        f"{CONTACT_CENTER_LINE}にて承ります。",
+        f"{CONTACT_CENTER_LINE}にて承ります。",
+    ),
 }
 
 
@@ -251,6 +287,10 @@ def cancellation_route(service: str, service_family: str) -> CancellationRoute:
 
 # ---------------------------------------------------------------- orders and roles
 
+ORDER_CHANGE_SEED = (
+    "お申し出のタイミングやお申し込みのサービス・商品によって異なります。",
+    "※お申し込みが完了すると変更・キャンセルができないものがあります。",
+)
 _ORDER_CHANGE = {
     "受付": "may_be_possible",
     "審査中": "may_be_possible",
@@ -275,10 +315,25 @@ def _check_role(role: str) -> None:
         raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
 
 
+CAN_ORDER_SEED = (
+    "一部サービスの注文、お見積り作成、サービスのご利用にはビジネスdアカウントでの会員登録が必要です。",
+    "NTTドコモビジネスオンラインショップにおける「一般ユーザーロール」でログインされている方は、"
+    "ご注文いただけません。",
+    "注文には「管理者ロール」である必要があります。",
+)
+
+
 def can_order(role: str, has_business_d_account: bool) -> bool:
     """Whether a member may order a ビジネスdアカウント必須 service: a ビジネスd member with 管理者ロール."""
     _check_role(role)
     return has_business_d_account and role == "admin"
+
+
+COLLEAGUE_SEED = (
+    "ビジネスdアカウント会員の方のみ、マイページのユーザー管理機能で確認可能です。",
+    "ただし、他担当がビジネスdアカウント会員における同一のポイント/ユーザー管理グループに所属している、"
+    "かつ自分がNTTドコモビジネスオンラインショップでの管理者ロールである必要があります。",
+)
 
 
 def can_see_colleague_orders(
@@ -288,64 +343,6 @@ def can_see_colleague_orders(
     _check_role(role)
     same_group = bool(own_group) and own_group == other_group
     return has_business_d_account and role == "admin" and same_group
-
-
-# ---------------------------------------------------------------- contact centers
-
-
-class Center(str, Enum):
-    """Where a customer is sent; the values are the contact keys of faq_catalog.yml."""
-
-    CONTACT = "contact_center"
-    BILLING = "billing_center"
-    INQUIRY_FORM = "inquiry_form"
-
-
-BILLING_TOPICS = frozenset(
-    {
-        "payment_methods",
-        "payment_due_date",
-        "direct_debit_duration",
-        "direct_debit_banks",
-        "credit_card_available",
-        "credit_card_brands",
-        "invoice_issuance",
-        "invoice_timing",
-        "invoice_type",
-        "receipt",
-        "billing_payment_change",
-    }
-)
-
-
-def center_for_topic(topic: str, web_only_plan: bool = False) -> str:
-    """The contact key for a FAQ topic: billing, the contact center, or the web inquiry form."""
-    if topic in BILLING_TOPICS:
-        return Center.BILLING.value
-    # 「web限定プランについては、お電話では受け付けておりません」
-    if web_only_plan:
-        return Center.INQUIRY_FORM.value
-    return Center.CONTACT.value
-
-
-@dataclass(frozen=True)
-class OpeningStatus:
-    """Whether the phone centers are open at a moment, and when they open next if not."""
-
-    open_now: bool
-    next_opening: datetime | None
-
-
-def opening_status(now: datetime) -> OpeningStatus:
-    """Open 9:00–17:00 JST on business days; both centers keep these hours."""
-    local = _in_jst(now)
-    today = local.date()
-    if is_business_day(today):
-        if OPENS_AT <= local.time() < CLOSES_AT:
-            return OpeningStatus(open_now=True, next_opening=None)
-        if local.time() < OPENS_AT:
-            return OpeningStatus(False, datetime.combine(today, OPENS_AT, tzinfo=JST))
-    return OpeningStatus(False, datetime.combine(next_business_day(today), OPENS_AT, tzinfo=JST))
 
 
 # ---------------------------------------------------------------- formatting

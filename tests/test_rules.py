@@ -1,39 +1,33 @@
-"""The business rules against the seed FAQ page, with real calendar edges from the holidays library."""
+"""The business rules against the seed FAQ page, with real calendar edges from the holidays library.
+
+Calendar, application day, due dates, invoices and payment methods; the routes (cancellation,
+roles, contacts, opening hours) are in test_rules_routes.py.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import holidays
 import pytest
-import yaml
 
 from bot import rules
+from bot.contact_routes import opening_status
 from bot.rules import (
     JST,
-    CancellationRoute,
-    Center,
+    after_cutoff,
     application_business_day,
     business_day_on_or_after,
-    can_order,
-    can_see_colleague_orders,
     cancellation_route,
-    center_for_topic,
     credit_card_allowed,
-    format_jp_date,
-    format_yen,
     invoice_kind,
     is_business_day,
     next_business_day,
-    opening_status,
-    order_change_possibility,
     payment_due_date,
     payment_methods,
 )
+from tests.seed_page import in_seed
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed" / "faq_page.txt"
 JAPAN = holidays.Japan()
 
 
@@ -123,6 +117,21 @@ def test_application_business_day(ordered_at, expected):
     assert application_business_day(ordered_at) == expected
 
 
+@pytest.mark.parametrize(
+    "ordered_at, by_cutoff",
+    [
+        (jst(2026, 11, 26, 12, 59), False),
+        (jst(2026, 11, 26, 13, 0), True),  # a business day at 13:00: the seed's 13時 rule
+        (jst(2026, 12, 28, 13, 0), True),
+        (jst(2026, 11, 28, 14, 0), False),  # Saturday: moved because the day is closed
+        (jst(2026, 11, 3, 9, 0), False),  # 文化の日
+        (jst(2026, 12, 30, 15, 0), False),  # 年末年始
+    ],
+)
+def test_after_cutoff_is_the_13_oclock_rule_only(ordered_at, by_cutoff):
+    assert after_cutoff(ordered_at) is by_cutoff
+
+
 def test_application_day_converts_utc_to_jst():
     # 03:59 UTC is 12:59 JST, 04:00 UTC is 13:00 JST.
     assert application_business_day(datetime(2026, 11, 26, 3, 59, tzinfo=timezone.utc)) == date(
@@ -159,8 +168,9 @@ def test_naive_datetimes_are_refused():
         (date(2025, 11, 1), date(2025, 12, 1)),  # 11/30 Sunday → Monday
         (date(2026, 5, 1), date(2026, 6, 1)),  # 5/31 Sunday → Monday
         (date(2029, 4, 1), date(2029, 5, 1)),  # 4/30 is a 振替休日 → Tuesday
-        (date(2022, 12, 1), date(2023, 1, 3)),  # 12/31 Sat, 1/1 Sun, 1/2 振替休日
-        (date(2023, 12, 1), date(2024, 1, 2)),  # 12/31 Sun, 1/1 元日
+        # 翌営業日 of the business calendar: past 年末年始 (default 12/29–1/3), not onto 1/2 or 1/3
+        (date(2022, 12, 1), date(2023, 1, 4)),  # 12/31 Sat
+        (date(2023, 12, 1), date(2024, 1, 4)),  # 12/31 Sun
         (date(2026, 12, 1), date(2026, 12, 31)),  # 12/31 Thursday: not 土日祝, stays
     ],
 )
@@ -207,7 +217,7 @@ def test_unknown_family_is_refused():
         (0, "barcode"),
         (1, "barcode"),
         (299_999, "barcode"),
-        (300_000, "ask_billing_center"),
+        (300_000, "see_invoice"),
         (300_001, "no_barcode"),
         (5_000_000, "no_barcode"),
     ],
@@ -231,7 +241,7 @@ def test_home5g_payment_rule():
     assert not rule.first_payment_invoice_only
     assert not rule.see_business_plus_page
     assert any("ドコモショップ" in note for note in rule.notes)
-    assert any("合算" in note for note in rule.notes)
+    assert "合算" in rule.summary
 
 
 def test_bizd_required_payment_rule():
@@ -265,13 +275,9 @@ def test_ocn_and_other_services_payment_rule(family):
 
 
 def test_notes_are_quoted_from_the_seed_page():
-    if not SEED.exists():
-        pytest.skip(f"seed page not found at {SEED}")
-    seed = SEED.read_text(encoding="utf-8")
     for family in rules.SERVICE_FAMILIES:
         for note in payment_methods(family).notes:
-            if note.startswith("※"):
-                assert note in seed, f"{family}: {note} is not on the seed page"
+            assert in_seed(note), f"{family}: {note} is not on the seed page"
 
 
 @pytest.mark.parametrize(
@@ -287,203 +293,3 @@ def test_notes_are_quoted_from_the_seed_page():
 def test_credit_card_allowed(family, allowed):
     assert credit_card_allowed(family) is allowed
     assert ("credit_card" in payment_methods(family).methods) is allowed
-
-
-# ---------------------------------------------------------------- cancellation
-
-
-@pytest.mark.parametrize(
-    "service, family, number",
-    [
-        ("ビジネスd福利厚生", "bizd_required", 1),
-        ("NewsPicks +dプレミアム会員プラン", "bizd_required", 1),
-        ("NewsPicks+dプレミアム会員プラン", "bizd_required", 1),
-        ("NewsPicks　＋dプレミアム会員プラン", "bizd_required", 1),  # full-width space and plus
-        ("まるごとビジネスサポート", "bizd_required", 1),
-        ("まるごとビジネスサポート 回数無制限プラン", "bizd_required", 1),
-        ("ビジネスdリモートデスクトップ", "bizd_required", 2),
-        ("ビジネスd安否確認 ベーシックプラン", "bizd_required", 2),
-        ("Microsoft 365 from NTTドコモビジネス", "mypage_contract", 2),
-        ("Box over VPN", "mypage_contract", 2),
-        ("Biz安否確認/一斉通報ライトプラン", "mypage_contract", 2),
-        ("ビジネスプラス 会計", "business_plus", 3),
-        ("OCN光", "other", 4),
-        ("OCN モバイル ONE for business", "other", 4),
-        ("home 5G", "home5g", 4),
-    ],
-)
-def test_cancellation_route(service, family, number):
-    route = cancellation_route(service, family)
-    assert isinstance(route, CancellationRoute)
-    assert route.number == number
-    assert route.label == "①②③④"[number - 1]
-
-
-def test_route_one_is_decided_by_name_not_family():
-    assert cancellation_route("まるごとビジネスサポート", "other").number == 1
-
-
-def test_route_instructions_say_where_to_go():
-    assert "解約のご案内" in cancellation_route("ビジネスd福利厚生", "bizd_required").instruction
-    assert "契約一覧" in cancellation_route("Box over VPN", "mypage_contract").instruction
-    third = cancellation_route("ビジネスプラス 会計", "business_plus").instruction
-    assert "ビジネスプラスのご案内ページ" in third
-    fourth = cancellation_route("OCN光", "other").instruction
-    assert "NTTドコモビジネスコンタクトセンター" in fourth
-    assert "0120-003300" in fourth
-    assert "9:00~17:00" in fourth and "年末年始" in fourth
-
-
-def test_instructions_invent_no_urls():
-    for number in range(1, 5):
-        assert "http" not in rules._ROUTES[number].instruction
-
-
-# ---------------------------------------------------------------- orders and roles
-
-
-@pytest.mark.parametrize(
-    "status, expected",
-    [
-        ("受付", "may_be_possible"),
-        ("審査中", "may_be_possible"),
-        ("手続き中", "may_not_be_possible"),
-        ("開通済み", "completed"),
-        ("キャンセル", "already_cancelled"),
-    ],
-)
-def test_order_change_possibility(status, expected):
-    assert order_change_possibility(status) == expected
-
-
-@pytest.mark.parametrize("status", ["", "発送済み", "shipped"])
-def test_unknown_order_status_is_refused(status):
-    with pytest.raises(ValueError, match="unknown order status"):
-        order_change_possibility(status)
-
-
-@pytest.mark.parametrize(
-    "role, has_account, allowed",
-    [
-        ("admin", True, True),
-        # 「一般ユーザーロール」でログインされている方は、ご注文いただけません
-        ("general", True, False),
-        ("admin", False, False),  # ビジネスdアカウントでログインされていない為…
-        ("general", False, False),
-    ],
-)
-def test_can_order(role, has_account, allowed):
-    assert can_order(role, has_account) is allowed
-
-
-def test_unknown_role_is_refused():
-    with pytest.raises(ValueError, match="unknown role"):
-        can_order("管理者", True)
-    with pytest.raises(ValueError, match="unknown role"):
-        can_see_colleague_orders("owner", True, "g1", "g1")
-
-
-@pytest.mark.parametrize(
-    "role, has_account, own, other, allowed",
-    [
-        ("admin", True, "g1", "g1", True),
-        ("general", True, "g1", "g1", False),
-        ("admin", False, "g1", "g1", False),
-        ("admin", True, "g1", "g2", False),
-        ("admin", True, "", "", False),  # no group is not "the same group"
-        ("admin", True, None, None, False),
-        ("admin", True, "g1", None, False),
-    ],
-)
-def test_can_see_colleague_orders(role, has_account, own, other, allowed):
-    assert can_see_colleague_orders(role, has_account, own, other) is allowed
-
-
-# ---------------------------------------------------------------- centers
-
-
-@pytest.mark.parametrize("topic", sorted(rules.BILLING_TOPICS))
-def test_billing_topics_go_to_the_billing_center(topic):
-    assert center_for_topic(topic) == "billing_center"
-    assert center_for_topic(topic, web_only_plan=True) == "billing_center"
-
-
-@pytest.mark.parametrize(
-    "topic", ["order_quantity_limit", "cancellation_method", "cancellation_fee", "contract_details"]
-)
-def test_other_topics_go_to_the_contact_center(topic):
-    assert center_for_topic(topic) == "contact_center"
-    assert center_for_topic(topic, web_only_plan=True) == "inquiry_form"
-
-
-def test_center_keys_are_the_catalog_contacts():
-    catalog = yaml.safe_load((ROOT / "faq_catalog.yml").read_text(encoding="utf-8"))
-    assert {center.value for center in Center} == set(catalog["contacts"])
-    topics = {topic for group in catalog["faq"].values() for topic in group}
-    assert rules.BILLING_TOPICS <= topics
-
-
-def test_contact_center_line_matches_the_catalog():
-    contact = yaml.safe_load((ROOT / "faq_catalog.yml").read_text(encoding="utf-8"))["contacts"][
-        "contact_center"
-    ]
-    assert contact["name"] in rules.CONTACT_CENTER_LINE
-    assert contact["phone"] in rules.CONTACT_CENTER_LINE
-
-
-@pytest.mark.parametrize(
-    "now, open_now, next_opening",
-    [
-        (jst(2026, 11, 26, 8, 59), False, jst(2026, 11, 26, 9, 0)),
-        (jst(2026, 11, 26, 9, 0), True, None),
-        (jst(2026, 11, 26, 16, 59), True, None),
-        (jst(2026, 11, 26, 16, 59, 59), True, None),
-        (jst(2026, 11, 26, 17, 0), False, jst(2026, 11, 27, 9, 0)),
-        (jst(2026, 11, 27, 17, 30), False, jst(2026, 11, 30, 9, 0)),  # Friday evening
-        (jst(2026, 11, 28, 10, 0), False, jst(2026, 11, 30, 9, 0)),  # Saturday
-        (jst(2026, 11, 3, 10, 0), False, jst(2026, 11, 4, 9, 0)),  # 文化の日
-        (jst(2026, 11, 2, 18, 0), False, jst(2026, 11, 4, 9, 0)),  # evening before a holiday
-        (jst(2026, 12, 28, 16, 59), True, None),
-        (jst(2026, 12, 31, 10, 0), False, jst(2027, 1, 4, 9, 0)),
-        (jst(2027, 1, 3, 10, 0), False, jst(2027, 1, 4, 9, 0)),
-        (jst(2026, 1, 3, 10, 0), False, jst(2026, 1, 5, 9, 0)),  # 1/4 is a Sunday
-    ],
-)
-def test_opening_status(now, open_now, next_opening):
-    status = opening_status(now)
-    assert status.open_now is open_now
-    assert status.next_opening == next_opening
-    if next_opening is not None:
-        assert status.next_opening.tzinfo is not None
-        assert status.next_opening.utcoffset() == timedelta(hours=9)
-
-
-def test_opening_status_converts_utc_to_jst():
-    # 23:59 UTC Wednesday is 08:59 Thursday in Tokyo; 00:00 UTC is 09:00.
-    before = opening_status(datetime(2026, 11, 25, 23, 59, tzinfo=timezone.utc))
-    assert not before.open_now and before.next_opening == jst(2026, 11, 26, 9, 0)
-    assert opening_status(datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc)).open_now
-    assert not opening_status(datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)).open_now
-
-
-# ---------------------------------------------------------------- formatting
-
-
-@pytest.mark.parametrize(
-    "day, text",
-    [
-        (date(2026, 11, 30), "2026年11月30日(月)"),
-        (date(2026, 1, 31), "2026年1月31日(土)"),
-        (date(2025, 11, 30), "2025年11月30日(日)"),
-        (date(2027, 1, 4), "2027年1月4日(月)"),
-    ],
-)
-def test_format_jp_date(day, text):
-    assert format_jp_date(day) == text
-
-
-@pytest.mark.parametrize(
-    "amount, text", [(300_000, "300,000円"), (0, "0円"), (999, "999円"), (1_234_567, "1,234,567円")]
-)
-def test_format_yen(amount, text):
-    assert format_yen(amount) == text

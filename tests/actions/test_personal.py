@@ -179,9 +179,9 @@ def test_invoice_type_follows_the_300000_yen_threshold(demo_store):
             run(ActionPersonalAnswer(), tracker(as_user(username), faq_id="invoice_type"))
         )
         if invoice.amount_yen > 300_000:
-            assert "コンビニエンスストアではお支払いいただけません" in reply
+            assert "コンビニエンスストアでのお支払いはできません" in reply
         elif invoice.amount_yen < 300_000:
-            assert "コンビニエンスストアでお支払いいただけます" in reply
+            assert "コンビニエンスストアでのお支払いが可能" in reply
 
 
 def test_card_payment_only_for_bizd_services_and_home5g_at_a_docomo_shop():
@@ -189,7 +189,7 @@ def test_card_payment_only_for_bizd_services_and_home5g_at_a_docomo_shop():
         run(ActionPersonalAnswer(), tracker(as_user("yamada"), faq_id="credit_card_available"))
     )
     assert "まるごとビジネスサポート: クレジットカード決済をご利用いただけます" in yamada
-    assert "OCN光: クレジットカード決済はご利用いただけません" in yamada
+    assert "OCN光: クレジットカード決済の対象外です" in yamada
     takahashi = texts(
         run(ActionPersonalAnswer(), tracker(as_user("takahashi"), faq_id="credit_card_available"))
     )
@@ -219,11 +219,10 @@ def test_choosing_another_companys_contract_shows_only_own_contracts():
     assert "ビジネスd福利厚生" not in texts(reply)
 
 
-def test_contact_info_for_a_billing_topic_names_the_billing_center_first():
-    reply = texts(
-        run(ActionContactInfo(), tracker(as_user("yamada"), slots={"faq_topic": "invoice_type"}))
-    )
-    assert reply.index(BILLING_PHONE) < reply.index(CONTACT_PHONE)
+def test_contact_info_for_a_billing_change_names_the_billing_center_only():
+    slots = {"faq_topic": "billing_payment_change"}
+    reply = texts(run(ActionContactInfo(), tracker(as_user("yamada"), slots=slots)))
+    assert BILLING_PHONE in reply and CONTACT_PHONE not in reply
     assert "受付時間内" in reply
 
 
@@ -241,14 +240,11 @@ def test_handoff_when_closed_says_when_the_center_opens(monkeypatch):
     )  # 23rd is a holiday
 
 
-def test_web_only_plan_customer_is_not_sent_to_the_phone():
-    reply = texts(
-        run(
-            ActionContactInfo(),
-            tracker(as_user("sato"), slots={"faq_topic": "order_change_cancel"}),
-        )
-    )
-    assert "お電話では受け付けておりません" in reply
+def test_the_web_only_note_goes_with_the_quantity_limit_route():
+    slots = {"faq_topic": "order_quantity_limit"}
+    reply = texts(run(ActionContactInfo(), tracker(as_user("yamada"), slots=slots)))
+    assert "※web限定プランについては、お電話では受け付けておりません。" in reply
+    assert CONTACT_PHONE in reply
 
 
 def test_store_down_gives_a_polite_message_with_the_number(monkeypatch):
