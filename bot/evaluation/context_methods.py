@@ -24,16 +24,15 @@ from bot.evaluation.conversations import (
 )
 
 VARIANTS: List[Dict[str, Any]] = [
-    {"method": "join", "gain": 0.0},
-    {"method": "join", "gain": 0.1},
-    {"method": "join", "gain": 0.2},
-    {"method": "join", "gain": 0.1, "questions": 2},
-    {"method": "mix", "weight": 0.5, "gain": 0.1},
+    {"method": "join", "gain": 0.05},
+    {"method": "join", "gain": 0.05, "questions": 2},
+    {"method": "mix", "weight": 0.5, "gain": 0.05},
+    {"method": "mix", "weight": 1.0, "gain": 0.0},
+    {"method": "mix", "weight": 1.0, "gain": 0.05},
     {"method": "mix", "weight": 1.0, "gain": 0.1},
-    {"method": "entry", "weight": 0.5, "gain": 0.1},
-    {"method": "entry", "weight": 1.0, "gain": 0.1},
-    {"method": "prior", "weight": 0.5, "gain": 0.1},
-    {"method": "prior", "weight": 1.0, "gain": 0.1},
+    {"method": "mix", "weight": 1.5, "gain": 0.05},
+    {"method": "entry", "weight": 1.0, "gain": 0.05},
+    {"method": "prior", "weight": 1.0, "gain": 0.05},
 ]
 
 

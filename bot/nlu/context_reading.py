@@ -115,6 +115,10 @@ class ContextReader:
             )
         self._embed, self._tokens = embed, tokens
 
+    def _parts(self) -> tuple:
+        """The embedding and tokenizing functions (to make a reader with other settings)."""
+        return self._embed, self._tokens
+
     def _entry_index(self, context: Dict[str, Any]) -> Optional[int]:
         entry = context.get("entry")
         keys = self.ranker.keys
@@ -194,7 +198,10 @@ def apply_choice(message: Any, choice: Choice, retrieval_intent: str) -> None:
         return
     faq = next((r for r in ranking if r.get("name") == retrieval_intent), None)
     faq = faq or {"name": retrieval_intent, "confidence": 0.0}
-    faq["confidence"] = max(float(faq.get("confidence") or 0.0), float(top.get("confidence") or 0))
+    # faq and the displaced intent swap confidences: the ranking stays a distribution, and
+    # the fallback sees faq clearly ahead rather than tied with what it displaced.
+    top_confidence, faq_confidence = float(top.get("confidence") or 0), faq.get("confidence")
+    faq["confidence"], top["confidence"] = top_confidence, float(faq_confidence or 0.0)
     reordered = [faq] + [r for r in ranking if r.get("name") != retrieval_intent]
     message.set("intent", reordered[0], add_to_output=True)
     message.set("intent_ranking", reordered, add_to_output=True)
