@@ -31,7 +31,11 @@ VARIANTS: List[Dict[str, Any]] = [
     {"method": "mix", "weight": 1.0, "gain": 0.05},
     {"method": "mix", "weight": 1.0, "gain": 0.1},
     {"method": "mix", "weight": 1.5, "gain": 0.05},
+    {"method": "entry", "weight": 1.0, "gain": 0.0},
     {"method": "entry", "weight": 1.0, "gain": 0.05},
+    {"method": "entry", "weight": 1.5, "gain": 0.05},
+    {"method": "both", "weight": 0.5, "gain": 0.05},
+    {"method": "both", "weight": 0.7, "gain": 0.05},
     {"method": "prior", "weight": 1.0, "gain": 0.05},
 ]
 
@@ -53,12 +57,14 @@ def set_context(ranker: Any, settings: Optional[Dict[str, Any]]) -> None:
     ranker._reader = None  # noqa: SLF001
 
 
-def compare(agent: Any, conversations: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def compare(
+    agent: Any, conversations: List[Dict[str, Any]], variants: List[Dict[str, Any]] = VARIANTS
+) -> List[Dict[str, Any]]:
     """One result per variant (the first: every turn alone, as before context existed)."""
     ranker = faq_ranker(agent)
     chosen = dict(ranker._config["context"] or {})  # noqa: SLF001
     results = []
-    for settings in [None, *VARIANTS]:
+    for settings in [None, *variants]:
         set_context(ranker, settings)
         asyncio.run(play(agent, conversations[:3], context=settings is not None))  # warm-up
         rows = asyncio.run(play(agent, conversations, context=settings is not None))
@@ -99,13 +105,15 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--model", help="a model archive (default: the newest in models/)")
     parser.add_argument("--conversations", type=Path, default=SHOP_CONVERSATIONS)
     parser.add_argument("--out", type=Path, default=Path("reports"))
+    parser.add_argument("--only", help="comma-separated variant numbers (1 = the first)")
     args = parser.parse_args(argv)
     from rasa.core.agent import Agent
 
     from bot.models import latest_model
 
     agent = Agent.load(args.model or str(latest_model()))
-    results = compare(agent, load_conversations(args.conversations))
+    chosen = [VARIANTS[int(i) - 1] for i in args.only.split(",")] if args.only else VARIANTS
+    results = compare(agent, load_conversations(args.conversations), chosen)
     args.out.mkdir(parents=True, exist_ok=True)
     name = f"context_methods_{args.conversations.parent.name}"
     (args.out / f"{name}.json").write_text(

@@ -102,3 +102,34 @@ def figures(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
         if r["predicted"] != r["expected"]
     ]
     return out
+
+
+def both_readings(agent: Any, conversations: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Accuracy per kind in context and with every turn alone, on the same model."""
+    import asyncio
+
+    in_context = figures(asyncio.run(play(agent, conversations, context=True)))
+    alone = figures(asyncio.run(play(agent, conversations, context=False)))
+    return {"conversations": len(conversations), "in_context": in_context, "alone": alone}
+
+
+def markdown_rows(result: Dict[str, Any], name: str) -> List[str]:
+    """Table rows: accuracy per kind of turn, in context beside alone."""
+    rows = []
+    for kind in (*KINDS, "all_turns"):
+        now, alone = result["in_context"].get(kind), result["alone"].get(kind)
+        if now is None:
+            continue
+        shown = "all turns" if kind == "all_turns" else kind
+        rows.append(
+            f"| {name} | {shown} ({now['turns']}) | {now['accuracy']:.3f} | "
+            f"{alone['accuracy']:.3f} | {now.get('did_you_mean', 0.0):.3f} | "
+            f"{now.get('read_in_context', 0.0):.3f} |"
+        )
+    return rows
+
+
+TABLE_HEAD = [
+    '| set | kind of turn | in context | alone | to "did you mean" | read in context |',
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+]

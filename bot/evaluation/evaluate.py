@@ -14,6 +14,13 @@ from typing import Any, Dict, List, Tuple
 
 import yaml
 
+from bot.evaluation.conversations import (
+    SHOP_CONVERSATIONS,
+    TABLE_HEAD,
+    both_readings,
+    load_conversations,
+    markdown_rows,
+)
 from bot.faq.corpus import load_corpus
 from bot.models import latest_model
 from bot.nlu.ranking import FALLBACK_LABEL, label_ranking, predicted_label
@@ -190,6 +197,23 @@ def cross_validation(reports: Path, folds: int) -> Dict[str, Any]:
     return summary
 
 
+def conversations_markdown(result: Dict[str, Any] | None) -> List[str]:
+    """The conversation development set's section (empty for another corpus)."""
+    if not result:
+        return []
+    return [
+        f"## Conversations ({SHOP_CONVERSATIONS}, {result['conversations']} conversations)",
+        "",
+        "Each turn read with its conversation's context, beside every turn read alone (as before "
+        "the context existed); targets on a kept-back set: elliptical ≥ 0.90, switch ≥ 0.97, "
+        "first ≥ 0.95.",
+        "",
+        *TABLE_HEAD,
+        *markdown_rows(result, "shop"),
+        "",
+    ]
+
+
 def markdown(result: Dict[str, Any]) -> str:
     """The human-readable report."""
     s = result["held_out"]
@@ -200,13 +224,14 @@ def markdown(result: Dict[str, Any]) -> str:
         "",
         "| figure | value | target |",
         "| --- | --- | --- |",
-        f"| FAQ top-1 on {s['faq_test_questions']} held-out test questions | {s['faq_top1']:.1%} | ≥ 97 % |",
+        f"| FAQ top-1 on {s['faq_test_questions']} held-out test questions | {s['faq_top1']:.1%} | ≥ 98 % |",
         f"| FAQ top-3 | {s['faq_top3']:.1%} | |",
         f"| FAQ macro-F1 | {s['faq_macro_f1']:.3f} | |",
-        f"| FAQ test questions sent to fallback | {s['faq_sent_to_fallback']:.1%} | |",
+        f'| FAQ test questions sent to "did you mean" | {s["faq_sent_to_fallback"]:.1%} | '
+        "≤ 1 % (never one candidate alone) |",
         f"| named intents top-1 on {s['intent_test_questions']} questions | {s['intent_top1']:.1%} | |",
         f"| out-of-scope ({result['out_of_scope']['questions']}) not answered with an FAQ | "
-        f"{result['out_of_scope']['not_answered']:.1%} | ≥ 98 % |",
+        f"{result['out_of_scope']['not_answered']:.1%} | ≥ 97 % |",
         *[
             f"| … list `{name}` ({figures['questions']}) | {figures['not_answered']:.1%} | |"
             for name, figures in result["out_of_scope"].get("lists", {}).items()
@@ -214,8 +239,9 @@ def markdown(result: Dict[str, Any]) -> str:
         f"| … of which to fallback / out_of_scope | {result['out_of_scope']['fallback']:.1%} / "
         f"{result['out_of_scope']['out_of_scope_intent']:.1%} | |",
         f"| parse latency p50 / p95 (in-process) | {result['parse_ms']['p50']:.1f} / "
-        f"{result['parse_ms']['p95']:.1f} ms | |",
+        f"{result['parse_ms']['p95']:.1f} ms | p95 ≤ 40 ms |",
         "",
+        *conversations_markdown(result.get("conversations")),
         "## Worst confusions",
         "",
         "| expected | predicted | count |",
@@ -259,6 +285,7 @@ def measure(model_path: str, corpus: Path) -> Tuple[Dict[str, Any], List, List]:
     result = {
         "model": Path(model_path).name,
         "held_out": score(cases, held, faq_ids),
+        "conversations": conversation_figures(agent, corpus),
         "out_of_scope": out_of_scope_figures(oos, [predicted_label(p)[0] for p in oos_parses]),
         "parse_ms": {
             "p50": statistics.median(latencies),
@@ -267,6 +294,15 @@ def measure(model_path: str, corpus: Path) -> Tuple[Dict[str, Any], List, List]:
         },
     }
     return result, cases, held
+
+
+def conversation_figures(agent: Any, corpus: Path) -> Dict[str, Any] | None:
+    """The shop's conversation development set, in context and alone (the shop's corpus only)."""
+    from bot.corpora import is_shop
+
+    if not is_shop(corpus) or not SHOP_CONVERSATIONS.exists():
+        return None
+    return both_readings(agent, load_conversations(SHOP_CONVERSATIONS))
 
 
 def evaluate(corpus: Path, reports: Path, model: str | None = None, folds: int = 0) -> int:

@@ -226,7 +226,7 @@ def remeasure_latency(args: argparse.Namespace, queries: List[Dict[str, Any]]) -
 
     quiet_rasa()
     texts = [q["query"] for q in queries] * max(1, args.rounds)
-    _, latencies = parse_with_model(Path(args.latency), texts)
+    _, latencies, _ = parse_with_model(Path(args.latency), texts)
     result = {
         "model": str(args.latency),
         "parses": len(latencies),

@@ -283,12 +283,21 @@ async def _parse_all(agent: Any, texts: Sequence[str]) -> Tuple[List[Dict[str, A
     return parses, latencies
 
 
-def parse_with_model(model: Path, texts: Sequence[str]) -> Tuple[List[Dict[str, Any]], List[float]]:
-    """Loads the model once and parses every text in process, timing each parse."""
+def parse_with_model(
+    model: Path, texts: Sequence[str]
+) -> Tuple[List[Dict[str, Any]], List[float], Dict[str, Any] | None]:
+    """Loads the model once and parses every text in process, timing each parse; then plays
+    the conversation development set (eval/byo_faq/conversations.yml) in context and alone."""
     from rasa.core.agent import Agent
 
+    from bot.evaluation.conversations import BYO_CONVERSATIONS, both_readings, load_conversations
+
     agent = Agent.load(str(model))
-    return asyncio.run(_parse_all(agent, texts))
+    parses, latencies = asyncio.run(_parse_all(agent, texts))
+    conversations = None
+    if BYO_CONVERSATIONS.exists():
+        conversations = both_readings(agent, load_conversations(BYO_CONVERSATIONS))
+    return parses, latencies, conversations
 
 
 def run_rasa(
@@ -301,7 +310,7 @@ def run_rasa(
     project = build_project(corpus, work / "projects" / method.name, method.answers_as_examples)
     model, train_s = train_rasa(method, project, work / "models", config_dir / method.config)
     faq_ids = {e.id for e in corpus_entries(corpus)}
-    parses, latencies = parse_with_model(model, [q["query"] for q in queries])
+    parses, latencies, conversations = parse_with_model(model, [q["query"] for q in queries])
     rankings = [faq_ranking(p, faq_ids)[:CUTOFF] for p in parses]
     top_intents = Counter((p.get("intent") or {}).get("name") or "" for p in parses)
     return {
@@ -310,6 +319,7 @@ def run_rasa(
         "latencies_ms": latencies,
         "model": str(model),
         "top_intents": dict(top_intents),
+        "conversations": conversations,
         "selector_rankings": [
             [
                 [r.get("intent_response_key", "").split("/", 1)[-1], float(r.get("confidence", 0))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any, Dict, List
 
+from bot.evaluation.conversations import TABLE_HEAD, markdown_rows
 from bot.evaluation.retrieval_data import CUTOFF, percentile, score_rankings
 from bot.evaluation.retrieval_methods import Method
 
@@ -26,6 +27,8 @@ def summarize(method: Method, raw: Dict[str, Any], queries: List[Dict[str, Any]]
     }
     if "top_intents" in raw:
         summary["top_intents"] = raw["top_intents"]
+    if raw.get("conversations"):
+        summary["conversations"] = raw["conversations"]
     return summary
 
 
@@ -63,6 +66,12 @@ def render_markdown(report: Dict[str, Any]) -> str:
         for row in intents:
             counts = ", ".join(f"{k or '-'} {v}" for k, v in sorted(row["top_intents"].items()))
             lines.append(f"- `{row['method']}`: {counts}")
+    talks = [row for row in report["methods"] if row.get("conversations")]
+    if talks:
+        lines += ["", "Conversations (eval/byo_faq/conversations.yml), per kind of turn:", ""]
+        lines += TABLE_HEAD
+        for row in talks:
+            lines += markdown_rows(row["conversations"], row["method"])
     if report.get("fusion_sweep"):
         lines += [
             "",

@@ -9,6 +9,7 @@ is not better, so it is read alone. How the in-context ranking is made (`method`
 - `join`: the previous question and this one as one text, embedded and counted as one question;
 - `mix`: this question's vector plus `weight` × the previous question's vector;
 - `entry`: this question's vector plus `weight` × the vector of the entry last answered;
+- `both`: this question's vector plus `weight` × (the previous question's + the entry's);
 - `prior`: the alone ranking plus `weight` × each entry's closeness to the entry last answered.
 The methods and their figures are compared in `make eval` (the conversation development sets).
 """
@@ -22,7 +23,7 @@ import numpy as np
 
 from bot.nlu.bm25_ranker import content_terms
 
-METHODS = ("join", "mix", "entry", "prior")
+METHODS = ("join", "mix", "entry", "both", "prior")
 DEFAULTS: Dict[str, Any] = {"method": "mix", "weight": 1.0, "gain": 0.05, "questions": 1}
 # A named intent at least this confident keeps its place when the context reading is used.
 NAMED_INTENT_KEPT = 0.5
@@ -152,7 +153,10 @@ class ContextReader:
         if index is None:
             return None
         centroid = ranker.centroids()[index]
-        if method == "entry":
+        if method == "both" and earlier:
+            vector = unit(query + weight * (self._embed(earlier[0]) + centroid))
+            return Reading(ranker.ranking_of(ranker.signals_of(vector, terms)), vector, text)
+        if method in ("entry", "both"):
             vector = unit(query + weight * centroid)
             return Reading(ranker.ranking_of(ranker.signals_of(vector, terms)), vector, text)
         signals = ranker.signals_of(query, terms)
