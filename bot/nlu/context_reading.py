@@ -24,7 +24,7 @@ import numpy as np
 from bot.nlu.bm25_ranker import content_terms
 
 METHODS = ("join", "mix", "entry", "both", "prior")
-DEFAULTS: Dict[str, Any] = {"method": "mix", "weight": 1.0, "gain": 0.05, "questions": 1}
+DEFAULTS: Dict[str, Any] = {"method": "entry", "weight": 1.0, "gain": 0.05, "questions": 1}
 # A named intent at least this confident keeps its place when the context reading is used.
 NAMED_INTENT_KEPT = 0.5
 
