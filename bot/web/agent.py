@@ -38,7 +38,7 @@ MAX_BATCH = 200
 
 @lru_cache(maxsize=1)
 def _segmenter():
-    from bot.nlu.sudachi_tokenizer import SudachiSegmenter
+    from bot.nlu.segmenter import SudachiSegmenter
 
     return SudachiSegmenter("C")
 

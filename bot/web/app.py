@@ -90,7 +90,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         except Exception as error:  # the chat still answers FAQ questions without the store
             log.error("store not ready: %s", error)
         upstream = Upstream(
-            settings.rasa_url, settings.actions_url, settings.rasa_token, settings.rasa_timeout_s
+            settings.rasa_url,
+            settings.actions_url,
+            settings.rasa_token,
+            settings.rasa_timeout_s,
+            actions_token=settings.actions_token,
         )
         sessions, chat_limit, login_limit, client_limit = _session_stores(settings)
         contacts = _contacts(settings.project_dir)

@@ -20,10 +20,16 @@ class UpstreamError(RuntimeError):
 
 class Upstream:
     def __init__(
-        self, rasa_url: str, actions_url: str, token: Optional[str], timeout: float
+        self,
+        rasa_url: str,
+        actions_url: str,
+        token: Optional[str],
+        timeout: float,
+        actions_token: Optional[str] = None,
     ) -> None:
         self.rasa_url, self.actions_url = rasa_url, actions_url
         self._token = token
+        self._actions = {"token": actions_token} if actions_token else {}
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
         self._client = httpx.AsyncClient(timeout=timeout, limits=limits, trust_env=False)
         self.swapping = False  # set by the trainer while Rasa loads a new model
@@ -55,6 +61,7 @@ class Upstream:
             "rasa",
             "POST",
             f"{self.rasa_url}/webhooks/web/webhook",
+            params=self._api(),
             json={"sender": sender, "message": text, "metadata": metadata},
             **({"timeout": timeout} if timeout else {}),
         )
@@ -78,7 +85,9 @@ class Upstream:
         return response.json()
 
     async def actions_health(self, timeout: float = 3.0) -> Dict[str, Any]:
-        response = await self._call("actions", "GET", f"{self.actions_url}/health", timeout=timeout)
+        response = await self._call(
+            "actions", "GET", f"{self.actions_url}/health", params=self._actions, timeout=timeout
+        )
         return response.json()
 
     async def faq_labels(self) -> set:
