@@ -1,7 +1,9 @@
 """`make run`: the web app, the Rasa server and the action server, started and stopped together.
 
 Rasa and the action server listen on 127.0.0.1 only; the web app on HOST (default 127.0.0.1).
-Rasa's HTTP API (trackers) needs a token that only the web app is given. Rasa runs
+Rasa's HTTP API and its web channel need a token that only the web app is given; the action
+server one that only Rasa and the web app are given. Rasa and the actions run in this Python
+(3.10, Rasa's); the web app in its own (bot/pythons.py). Rasa runs
 RASA_WORKERS worker processes (default: one per core), serialized per conversation by the
 profile's lock store; each worker pulls the published model from the web app's model server
 (a token only Rasa is given), so a retrain in the content editor reaches all of them.
