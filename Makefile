@@ -6,6 +6,11 @@ SHELL := /bin/bash
 PYTHON ?= $(shell PYENV_VERSION=3.10.13 pyenv which python3.10 2>/dev/null || command -v python3.10 2>/dev/null)
 VENV := .venv
 PY := $(VENV)/bin/python
+# The web app faces the internet: its own venv on a supported Python with current libraries
+# (FastAPI, pydantic 2, SQLAlchemy 2), no Rasa in it (bot/pythons.py).
+WEB_PYTHON ?= $(shell PYENV_VERSION=3.13.0 pyenv which python3.13 2>/dev/null || command -v python3.13 2>/dev/null || PYENV_VERSION=3.12.1 pyenv which python3.12 2>/dev/null || command -v python3.12 2>/dev/null)
+WEB_VENV := .venv-web
+WEB_PY := $(WEB_VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 FAQ_CORPUS ?= faq_corpus
 RASA_PORT ?= 5005
@@ -36,7 +41,7 @@ help:
 	@echo "make bench  throughput and latency curves (and stock Rasa's), memory, training and edit-to-live times into reports/"
 	@echo "make train  check + build the FAQ corpus and train a model into models/"
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(WEB_VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -48,6 +53,18 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --upgrade "pip==24.2"
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(WEB_VENV)/.installed: requirements-web.lock
+	@if [ -z "$(WEB_PYTHON)" ]; then \
+	  echo "Python 3.13 (or 3.12) for the web app was not found. Install it (for example:" ; \
+	  echo "pyenv install 3.13.0), or point WEB_PYTHON at one: make WEB_PYTHON=/path/to/python3.13 test" ; exit 1; fi
+	@$(WEB_PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 12) else 1)' || \
+	  { echo "$(WEB_PYTHON) is older than Python 3.12; set WEB_PYTHON=/path/to/python3.13"; exit 1; }
+	@test -x $(WEB_PY) || $(WEB_PYTHON) -m venv $(WEB_VENV)
+	$(WEB_PY) -m pip install --quiet -r requirements-web.lock
+	@# the checkout's packages on the web app's path, like the editable install of .venv
+	$(WEB_PY) -c 'import site, sys; open(site.getsitepackages()[0] + "/faq-bot.pth", "w").write(sys.argv[1] + "\n")' "$(CURDIR)"
 	@touch $@
 
 check-faq: setup
@@ -72,7 +89,7 @@ train: setup
 	$(PY) -m bot train --corpus $(FAQ_CORPUS)
 endif
 
-run: models/.trained
+run: models/.trained $(WEB_VENV)/.installed
 	$(PY) -m bot serve --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT) --web-port $(PORT) --host $(HOST)
 
 # Debian's chromium and a Japanese font for the browser tests; installed when missing (as root).
@@ -86,13 +103,16 @@ browser:
 	  echo "The browser tests need Debian's Chromium: sudo apt-get install $(BROWSER_PACKAGES)"; exit 1; \
 	fi
 
-test: models/.trained browser
+# Each test file in the Python where its code runs (tests/conftest.py picks them): Rasa's, then
+# the web app's; the store's tests in both.
+test: models/.trained $(WEB_VENV)/.installed browser
 	$(PY) -m bot faq build --corpus faq_corpus --check
 	$(PY) -m pytest
+	$(WEB_PY) -m pytest
 
 # Latency, throughput at 1/10/50 sessions, a model swap under load, memory, training times
 # (about 15 min; BENCH_ARGS=--no-train skips the two timed trainings).
-bench: models/.trained
+bench: models/.trained $(WEB_VENV)/.installed
 	$(PY) -m bot bench $(BENCH_ARGS)
 
 # The conversation log (DATABASE_URL, else var/store.sqlite3) for the content team.
@@ -108,6 +128,7 @@ lint: setup
 
 lock: setup
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Locked with pip freeze on Python 3.10 from requirements.in; regenerate with make lock.' > requirements.lock
+	$(WEB_PY) -m pip freeze | sed '1i # The web app: locked with pip freeze on Python 3.13 from requirements-web.in; regenerate with make lock.' > requirements-web.lock
 
 clean:
 	rm -rf models reports .pytest_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import uuid
 from typing import Any, Dict, Iterable, List, Optional, TextIO
 
@@ -78,7 +79,9 @@ def load_agent(model_path: str, action_url: str) -> Any:
     from bot.serving.rasa_speedups import install
 
     install()
-    return Agent.load(model_path, action_endpoint=EndpointConfig(url=action_url))
+    # the action server's shared secret (bot/serving/actions_app.py), as ?token=
+    endpoint = EndpointConfig(url=action_url, token=os.environ.get("ACTIONS_TOKEN") or None)
+    return Agent.load(model_path, action_endpoint=endpoint)
 
 
 async def answer_stream(

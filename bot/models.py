@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 MODELS_DIR = Path("models")
 KEEP_MODELS = 3
 POINTER = "published.json"  # names the model every Rasa server answers with (serving/publish)
+REJECTED = Path("var/rejected-models")
+MODEL_PATH = "/internal/model"  # the web app's model server (bot/web/model_server.py)
 
 
 class NoModelError(RuntimeError):
@@ -41,6 +46,32 @@ def published_model(models_dir: Path = MODELS_DIR) -> Path:
         if path.is_file():
             return path
     return latest_model(models_dir)
+
+
+def publish(model: Path, validation: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Names `model` (an archive inside its models folder) as the one to serve, atomically."""
+    model = Path(model)
+    if not model.is_file():
+        raise NoModelError(f"{model} does not exist")
+    record = {
+        "model": model.name,
+        "published_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "validation": validation,
+    }
+    handle, temporary = tempfile.mkstemp(dir=model.parent, prefix=".published-", suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(record, out, ensure_ascii=False)
+    os.replace(temporary, model.parent / POINTER)
+    return record
+
+
+def reject(model: Path, project_dir: Path) -> Path:
+    """Moves a model that failed validation out of `models/`, where nothing picks it up."""
+    folder = Path(project_dir) / REJECTED
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / Path(model).name
+    shutil.move(str(model), target)
+    return target
 
 
 def prune_models(models_dir: Path = MODELS_DIR, keep: int = KEEP_MODELS) -> None:

@@ -27,9 +27,11 @@ from typing import Any, Dict, Iterator, List
 import httpx
 
 from bot.corpora import copy_project
+from bot.evaluation import proc_cpu
 from bot.evaluation.bench_report import RATES, SESSIONS, write_report
 from bot.evaluation.evaluate import held_out_questions, parse_all
 from bot.evaluation.load import (
+    Conversation,
     ConversationFactory,
     Tally,
     closed_loop,
@@ -94,7 +96,9 @@ def children(pid: int) -> Dict[str, int]:
     found = {}
     for child in _child_pids(pid):
         command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        name = "rasa" if " rasa run" in command else "actions" if "rasa_sdk" in command else "web"
+        name = (
+            "rasa" if " rasa run" in command else "actions" if "actions_app" in command else "web"
+        )
         found[name] = int(child)
     return found
 
@@ -174,18 +178,43 @@ def curve_figures(tally: Tally, n: int, prefix: str = "") -> Dict[str, Any]:
     return figures
 
 
-async def curve(conversation: ConversationFactory, quick: bool, prefix: str = "") -> Dict:
-    """A warm-up, then the closed loop at each of SESSIONS."""
+async def curve(
+    conversation: ConversationFactory,
+    quick: bool,
+    prefix: str = "",
+    processes: Dict[str, int] | None = None,
+) -> Dict:
+    """A warm-up, then the closed loop at each of SESSIONS; with `processes` (name: pid), the
+    CPU time each spent per turn over the closed loop (/proc, bot/evaluation/proc_cpu.py), and
+    how many conversations (each logs in first) it took per turn."""
     figures: Dict[str, Any] = {}
     await closed_loop(conversation, 2, 2 if quick else 5)
+    opened: List[int] = []
+
+    def counted(n: int) -> Conversation:
+        opened.append(n)
+        return conversation(n)
+
+    before = proc_cpu.snapshot(processes or {})
     for n in SESSIONS:
         seconds = QUICK_SECONDS if quick else CURVE_SECONDS[n]
-        figures.update(curve_figures(await closed_loop(conversation, n, seconds), n, prefix))
+        figures.update(curve_figures(await closed_loop(counted, n, seconds), n, prefix))
+    turns = sum(figures[f"{prefix}turns_at_{n}"] for n in SESSIONS)
+    if processes and turns:
+        cpu = proc_cpu.per_turn_ms(before, proc_cpu.snapshot(processes), turns)
+        figures.update({f"{prefix}cpu_ms_per_turn_{name}": ms for name, ms in cpu.items()})
+        figures[f"{prefix}conversations_per_turn"] = round(len(opened) / turns, 4)
     return figures
 
 
 async def measure_curves(
-    url: str, rasa_url: str, token: str, texts: List[str], stock_url: str | None, quick: bool
+    url: str,
+    rasa_url: str,
+    token: str,
+    texts: List[str],
+    stock_url: str | None,
+    quick: bool,
+    processes: Dict[str, int] | None = None,
 ) -> Dict[str, Any]:
     """NLU over HTTP, then the closed-loop curve of ours and, right after, of stock Rasa."""
     result: Dict[str, Any] = {"curve_sessions": list(SESSIONS)}
@@ -196,7 +225,9 @@ async def measure_curves(
         http_parse_p99_ms=ms(http, 0.99),
     )  # fmt: skip
     with phase(result, "closed loop, ours"):
-        result.update(await curve(web_customers(url), quick))
+        result.update(await curve(web_customers(url), quick, processes=processes))
+        if processes and "web" in processes:
+            await proc_cpu.chat_cpu(url, result, processes["web"])
     if stock_url is None:
         return result
     with phase(result, "closed loop, stock Rasa"):
@@ -338,7 +369,11 @@ def bench(
         wait_for(f"{url}/healthz", timeout=600, process=server)
         if stock_server is not None:
             wait_stock(stock_server, stock_url)
-        merge(result, asyncio.run(measure_curves(url, rasa_url, token, texts, stock_url, quick)))
+        processes = children(server.pid)  # web app, Rasa (with its workers), actions
+        merge(
+            result,
+            asyncio.run(measure_curves(url, rasa_url, token, texts, stock_url, quick, processes)),
+        )
         if stock_server is not None:
             result["rss_mib_stock"] = rss_mib(stock_server.pid)
             stop(stock_server)

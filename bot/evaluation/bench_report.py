@@ -21,6 +21,8 @@ TARGETS: List[Tuple[str, str, Callable[[float], bool]]] = [
     ("errors_at_50", "0", lambda v: v == 0),
     ("swap_failed_requests", "0", lambda v: v == 0),
     ("long_ratio", "≤ 1.2 (last 8 of 40 turns / first 8)", lambda v: v <= 1.2),
+    ("cpu_ms_per_turn_web_chat", "≤ 5 ms (web app's CPU per chat turn)", lambda v: v <= 5),
+    ("cpu_ms_per_turn_web", "≤ 5 ms (the same, with each conversation's login)", lambda v: v <= 5),
 ]
 
 
@@ -94,6 +96,18 @@ def markdown(result: Dict[str, Any]) -> str:
         "",
     ]
     lines += curve_table(result)
+    per_turn = "cpu_ms_per_turn_"
+    cpu = {k[len(per_turn) :]: v for k, v in result.items() if k.startswith(per_turn)}
+    if cpu:
+        lines += ["", "CPU per turn over ours' closed loop (all its points), from /proc:", ""]
+        lines += ["| process | CPU ms per turn |", "| --- | --- |"]
+        lines += [f"| {name} | {value} |" for name, value in sorted(cpu.items())]
+        lines += [
+            "",
+            f"Each conversation logs in first ({_cell(result, 'conversations_per_turn')} per "
+            f"turn); a login costs the web app {_cell(result, 'cpu_ms_per_login_web')} ms of "
+            "CPU (scrypt), taken out of `web_chat`.",
+        ]
     lines += ["", "## Open loop: turns arriving at a fixed rate, latency from the arrival", ""]
     lines += open_table(result)
     lines += ["", "## Long conversation", ""]

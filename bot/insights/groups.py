@@ -222,10 +222,16 @@ def cluster(vectors: np.ndarray, threshold: float = DISTANCE_THRESHOLD) -> np.nd
     """A cluster label per row (unit vectors): complete linkage under `threshold` cosine."""
     if len(vectors) < 2:
         return np.zeros(len(vectors), dtype=int)
+    import sklearn
     from sklearn.cluster import AgglomerativeClustering
 
+    # scikit-learn 1.2 renamed `affinity` to `metric`: the web app's is new, Rasa's is 1.1
+    old = tuple(int(part) for part in sklearn.__version__.split(".")[:2]) < (1, 2)
     model = AgglomerativeClustering(
-        n_clusters=None, distance_threshold=threshold, affinity="cosine", linkage=LINKAGE
+        n_clusters=None,
+        distance_threshold=threshold,
+        linkage=LINKAGE,
+        **{"affinity" if old else "metric": "cosine"},
     )
     return model.fit_predict(vectors)
 

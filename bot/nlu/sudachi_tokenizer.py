@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from functools import lru_cache
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -14,72 +12,15 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-# Sudachi refuses inputs over ~49 KB of UTF-8; chunks of this many characters stay far below.
-MAX_CHUNK_CHARS = 4000
-_CHUNK_BREAK = re.compile(r"[。！？!?\n]")
-# Parts of speech that carry no meaning for classification.
-_SKIPPED_POS = {"空白", "補助記号"}
-_SPLIT_MODES = ("A", "B", "C")
+from bot.nlu.segmenter import SudachiSegmenter as Segmenter
+from bot.nlu.segmenter import normalize_width  # noqa: F401 - bot/nlu/scope.py takes it from here
 
 
-def normalize_width(text: str) -> str:
-    """NFKC (全角英数 → 半角, 半角ｶﾅ → 全角) and lower case: the form features are built on."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def _chunks(text: str) -> Iterator[Tuple[int, str]]:
-    """Splits long text into (offset, chunk) pieces, preferring sentence ends."""
-    start = 0
-    while start < len(text):
-        end = min(start + MAX_CHUNK_CHARS, len(text))
-        if end < len(text):
-            breaks = [m.end() for m in _CHUNK_BREAK.finditer(text, start, end)]
-            if breaks and breaks[-1] > start:
-                end = breaks[-1]
-        yield start, text[start:end]
-        start = end
-
-
-class SudachiSegmenter:
+class SudachiSegmenter(Segmenter):
     """Sudachi morphological analysis, returning Rasa tokens with original offsets."""
 
     def __init__(self, split_mode: str = "C") -> None:
-        from sudachipy import Dictionary, SplitMode
-
-        if split_mode not in _SPLIT_MODES:
-            raise ValueError(
-                f"split_mode must be one of {_SPLIT_MODES}, got {split_mode!r} "
-                "(set it under the tokenizer in config.yml)"
-            )
-        self.split_mode = split_mode
-        dictionary = Dictionary(dict="core")
-        # SudachiPy 0.7 renamed create() to tokenizer(); ginza pins 0.6, which has only create().
-        make_tokenizer = getattr(dictionary, "tokenizer", None) or dictionary.create
-        self._tokenizer = make_tokenizer(mode=getattr(SplitMode, split_mode))
-
-    def tokens(self, text: str) -> List[Token]:
-        """Content tokens of `text`; symbols only when the text has nothing else."""
-        content: List[Token] = []
-        symbols: List[Token] = []
-        for offset, chunk in _chunks(text):
-            for morpheme in self._tokenizer.tokenize(chunk):
-                pos = morpheme.part_of_speech()
-                surface = morpheme.surface()
-                if not surface.strip():
-                    continue
-                # Offsets come from Sudachi itself, so they stay right for repeated
-                # words and for half-width kana whose normalised form is shorter.
-                start = offset + morpheme.begin()
-                end = offset + morpheme.end()
-                token = Token(
-                    text=normalize_width(surface),
-                    start=start,
-                    end=end,
-                    data={"pos": pos[0], "pos_detail": pos[1]},
-                    lemma=normalize_width(morpheme.normalized_form()),
-                )
-                (symbols if pos[0] in _SKIPPED_POS else content).append(token)
-        return content or symbols
+        super().__init__(split_mode, Token)
 
 
 @lru_cache(maxsize=3)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Iterable, List, Tuple
 
 import phonenumbers
+from phonenumbers.phonenumbermatcher import _CLOSING_PARENS, _LEAD_CLASS_CHARS
+from phonenumbers.phonenumberutil import _VALID_PUNCTUATION
 from stdnum import luhn
 from stdnum.jp import cn as corporate_number
 from stdnum.jp import in_ as individual_number
@@ -74,6 +76,15 @@ _CARD_WORDS = re.compile(r"カード|card|クレジット|クレカ", re.IGNOREC
 _UNIT_AFTER = re.compile(r"\s*(?:円|万|千|億|件|個|台|名|人|日|月|年|時|分|秒|%|回|ヶ月|カ月|か月)")
 _DECIMAL_AFTER = re.compile(r"[,.]\d")  # 1,000,000 or 1.5
 _PHONE_START = re.compile(r"[0+(]")
+# The phone matcher is the costliest check; it runs only where digits could make a number. The
+# digits of a number it finds lie in one stretch of digits, the separators, brackets and plus
+# signs its own pattern accepts between them (phonenumbers' constants), and a valid number
+# anywhere has at least PHONE_MIN_DIGITS of them (Austria: +43 and 4 digits; Japan: 8 and
+# more; tests/privacy/test_detect.py recomputes it from phonenumbers' metadata).
+_PHONE_STRETCH = re.compile(
+    "[" + _VALID_PUNCTUATION + _LEAD_CLASS_CHARS + _CLOSING_PARENS + "\\d]+"
+)
+PHONE_MIN_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -103,14 +114,25 @@ def fold(text: str) -> str:
 
     Always the same length as `text`: a character whose NFKC form is longer stays as it is.
     """
-    out = []
-    for ch in text.translate(_FOLD):
-        normal = unicodedata.normalize("NFKC", ch)
-        out.append(normal if len(normal) == 1 else ch)
+    out = [_folded_char(ch) for ch in text.translate(_FOLD)]
     for i in range(1, len(out) - 1):
         if out[i] in _LONG_VOWEL and out[i - 1].isdigit() and out[i + 1].isdigit():
             out[i] = "-"
     return "".join(out)
+
+
+_FOLDED: dict = {}  # each character's fold, computed once (at most _FOLDED_MAX characters)
+_FOLDED_MAX = 1 << 16
+
+
+def _folded_char(ch: str) -> str:
+    folded = _FOLDED.get(ch)
+    if folded is None:
+        normal = unicodedata.normalize("NFKC", ch)
+        folded = normal if len(normal) == 1 else ch
+        if len(_FOLDED) < _FOLDED_MAX:
+            _FOLDED[ch] = folded
+    return folded
 
 
 def card_mask(digits: str) -> str:
@@ -208,8 +230,18 @@ def _passwords_in(folded: str) -> List[Finding]:
     return found
 
 
+def could_hold_a_phone_number(folded: str) -> bool:
+    """False when no stretch the phone matcher reads holds enough digits for a valid number."""
+    return any(
+        sum(ch.isdecimal() for ch in stretch.group()) >= PHONE_MIN_DIGITS
+        for stretch in _PHONE_STRETCH.finditer(folded)
+    )
+
+
 def _phones_in(folded: str, allowed: frozenset) -> List[Finding]:
     found = []
+    if not could_hold_a_phone_number(folded):
+        return found
     for match in phonenumbers.PhoneNumberMatcher(
         folded, "JP", leniency=phonenumbers.Leniency.VALID
     ):

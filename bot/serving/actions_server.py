@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from contextlib import contextmanager
 from typing import Iterator
+from urllib.parse import urlencode
+
+from bot.pythons import rasa_python
 
 
 def free_port() -> int:
@@ -41,12 +44,28 @@ def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) 
 KEEP_ALIVE = {"SANIC_KEEP_ALIVE_TIMEOUT": "75"}
 
 
+def actions_token() -> str:
+    """The action server's shared secret (ACTIONS_TOKEN): made up once per process tree when
+    unset; the action server, Rasa (its endpoints file) and the web app inherit it."""
+    if not os.environ.get("ACTIONS_TOKEN"):
+        os.environ["ACTIONS_TOKEN"] = secrets.token_urlsafe(32)
+    return os.environ["ACTIONS_TOKEN"]
+
+
+def health_url(port: int, token: str | None = None) -> str:
+    """The action server's /health, with the token it asks of every request."""
+    return f"http://127.0.0.1:{port}/health?{urlencode({'token': token or actions_token()})}"
+
+
 def start_action_server(port: int, quiet: bool = True) -> subprocess.Popen:
-    """Starts `python -m rasa_sdk --actions actions` bound to 127.0.0.1."""
-    env = dict(os.environ, SANIC_HOST="127.0.0.1", RASA_TELEMETRY_ENABLED="false", **KEEP_ALIVE)
+    """Starts rasa-sdk's action server behind the token (bot/serving/actions_app.py), bound to
+    127.0.0.1, in Rasa's Python."""
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", **KEEP_ALIVE)
+    env.update(SANIC_HOST="127.0.0.1", ACTIONS_TOKEN=actions_token())
     output = subprocess.DEVNULL if quiet else None
+    command = [rasa_python(), "-m", "bot.serving.actions_app", "--actions", "actions"]
     return subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        command + ["--port", str(port)],
         env=env,
         stdout=output,
         stderr=output,
@@ -73,7 +92,7 @@ def running_action_server(url: str | None = None) -> Iterator[str]:
     port = free_port()
     process = start_action_server(port)
     try:
-        wait_for(f"http://127.0.0.1:{port}/health", timeout=60, process=process)
+        wait_for(health_url(port), timeout=60, process=process)
         yield f"http://127.0.0.1:{port}/webhook"
     finally:
         stop(process)

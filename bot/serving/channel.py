@@ -4,11 +4,13 @@ Like Rasa's REST channel (`/webhooks/rest/webhook`), but at `/webhooks/web/webho
 the message once, hands that parse to the dialogue (Rasa skips its own NLU run when a message
 carries parse data) and answers `{"messages": [...], "parse": {...}}`, so the web app logs how
 the bot understood the turn without asking Rasa a second time. `GET /webhooks/web/model` says
-which model the worker that answers has loaded.
+which model the worker that answers has loaded. Like Rasa's HTTP API, every route asks for the
+token RASA_AUTH_TOKEN (`?token=`), which only the web app is given (`bot serve` sets both).
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, Optional
@@ -35,6 +37,14 @@ class WebInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("web_webhook", __name__)
+        token = os.environ.get("RASA_AUTH_TOKEN", "").encode()
+
+        @hook.middleware("request")
+        async def needs_the_token(request: Request) -> Optional[HTTPResponse]:
+            given = (request.args.get("token") or "").encode()
+            if token and not hmac.compare_digest(given, token):
+                return response.json({"error": "unauthorized"}, status=401)
+            return None
 
         @hook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import yaml
 from sqlalchemy.engine import make_url
 
+from bot.models import MODEL_PATH  # noqa: F401 - the model server's route, for endpoints
+
 
 class ProfileError(RuntimeError):
     """The environment does not say enough for the chosen profile."""
@@ -37,7 +39,6 @@ EMBEDDED_LOCKS = "bot.serving.file_lock_store.FileLockStore"
 # Rasa's SQL tracker store, keeping each worker's last trackers (bot/serving/tracker_store.py)
 TRACKERS = "bot.serving.tracker_store.CachedSQLTrackerStore"
 EMBEDDED_LOCK_FOLDER = "var/locks"
-MODEL_PATH = "/internal/model"  # the web app's model server (bot/web/model_server.py)
 DEFAULT_PULL_S = 5  # Rasa asks the model server this often; a 304 costs next to nothing
 
 
@@ -91,6 +92,8 @@ def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, 
     config: Dict[str, Any] = {
         "action_endpoint": {"url": actions_url, "enable_selective_domain": True}
     }
+    if env.get("ACTIONS_TOKEN"):  # Rasa sends it as ?token= (bot/serving/actions_app.py)
+        config["action_endpoint"]["token"] = env["ACTIONS_TOKEN"]
     models = model_server(env)
     if models:
         config["models"] = models

@@ -10,44 +10,14 @@ that fails is moved out of `models/` to `var/rejected-models/`, so nothing ever 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
-from bot.models import POINTER, NoModelError
+# publish and reject touch only files: bot/models.py has them, for the web app too
+from bot.models import publish, reject  # noqa: F401
 
-REJECTED = Path("var/rejected-models")
 MIN_CANONICAL_ACCURACY = 0.9  # share of entries whose own question must find that entry
-
-
-def publish(model: Path, validation: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """Names `model` (an archive inside its models folder) as the one to serve, atomically."""
-    model = Path(model)
-    if not model.is_file():
-        raise NoModelError(f"{model} does not exist")
-    record = {
-        "model": model.name,
-        "published_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "validation": validation,
-    }
-    handle, temporary = tempfile.mkstemp(dir=model.parent, prefix=".published-", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(record, out, ensure_ascii=False)
-    os.replace(temporary, model.parent / POINTER)
-    return record
-
-
-def reject(model: Path, project_dir: Path) -> Path:
-    """Moves a model that failed validation out of `models/`, where nothing picks it up."""
-    folder = Path(project_dir) / REJECTED
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / Path(model).name
-    shutil.move(str(model), target)
-    return target
 
 
 async def canonical_check(agent: Any, corpus_dir: Path) -> Dict[str, Any]:

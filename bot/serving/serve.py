@@ -1,7 +1,9 @@
 """`make run`: the web app, the Rasa server and the action server, started and stopped together.
 
 Rasa and the action server listen on 127.0.0.1 only; the web app on HOST (default 127.0.0.1).
-Rasa's HTTP API (trackers) needs a token that only the web app is given. Rasa runs
+Rasa's HTTP API and its web channel need a token that only the web app is given; the action
+server one that only Rasa and the web app are given. Rasa and the actions run in this Python
+(3.10, Rasa's); the web app in its own (bot/pythons.py). Rasa runs
 RASA_WORKERS worker processes (default: one per core), serialized per conversation by the
 profile's lock store; each worker pulls the published model from the web app's model server
 (a token only Rasa is given), so a retrain in the content editor reaches all of them.
@@ -20,16 +22,24 @@ from typing import List
 
 from bot.corpora import workspace
 from bot.models import published_model
-from bot.serving.actions_server import KEEP_ALIVE, start_action_server, stop, wait_for
+from bot.pythons import rasa_python, web_python
+from bot.serving.actions_server import (
+    KEEP_ALIVE,
+    actions_token,
+    health_url,
+    start_action_server,
+    stop,
+    wait_for,
+)
 from bot.serving.profile import MODEL_PATH, ProfileError, write_endpoints
 
 
 def rasa_command(
     rasa_port: int, endpoints: Path, model: Path, auth_token: str | None = None
 ) -> List[str]:
-    """The Rasa server with the REST channel and the HTTP API, loopback only."""
+    """The Rasa server with the REST channel and the HTTP API, loopback only (Python 3.10)."""
     command = [
-        sys.executable, "-m", "rasa", "run",
+        rasa_python(), "-m", "rasa", "run",
         "--interface", "127.0.0.1", "--port", str(rasa_port),
         "--enable-api", "--credentials", "credentials.yml",
         "--endpoints", str(endpoints), "--model", str(model),
@@ -39,9 +49,9 @@ def rasa_command(
 
 
 def web_command(host: str, port: int) -> List[str]:
-    """The FastAPI app under uvicorn."""
+    """The FastAPI app under uvicorn, in the web app's own Python (bot/pythons.py)."""
     return [
-        sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory",
+        web_python(), "-m", "uvicorn", "bot.web.app:create_app", "--factory",
         "--host", host, "--port", str(port), "--no-server-header", "--log-level", "warning",
         "--ws", "none", "--timeout-keep-alive", "75",
     ]  # fmt: skip
@@ -77,6 +87,7 @@ def serve(
     ensure_seeded(make_engine())  # the embedded SQLite store is created and seeded on first run
     retention_age()  # a bad BOT_RETENTION_DAYS stops the start, not the first purge a day later
     rasa_token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(32)
+    actions_token()  # made up now if unset: the actions, Rasa and the web app share it
     workers = rasa_workers()
     env = dict(
         os.environ,
@@ -99,7 +110,12 @@ def serve(
     threads = os.environ.get("BOT_EMBEDDER_THREADS") or str(
         max(1, (os.cpu_count() or 1) // workers)
     )
-    rasa_env = dict(env, SANIC_WORKERS=str(workers), BOT_EMBEDDER_THREADS=threads)
+    rasa_env = dict(
+        env,
+        SANIC_WORKERS=str(workers),
+        BOT_EMBEDDER_THREADS=threads,
+        RASA_AUTH_TOKEN=rasa_token,  # the web channel asks for it too (bot/serving/channel.py)
+    )
     for name in (
         "OPENBLAS_NUM_THREADS",
         "TF_INTRA_OP_PARALLELISM_THREADS",
@@ -130,7 +146,7 @@ def serve(
     signal.signal(signal.SIGTERM, on_signal)
     try:
         wait_for(
-            f"http://127.0.0.1:{actions_port}/health",
+            health_url(actions_port),
             timeout=120,
             process=children["action server"],
         )
@@ -147,8 +163,8 @@ def serve(
             f"  FAQ editor:    http://{shown}:{web_port}/content  (editor / editor-demo)\n"
             f"  Audit log:     http://{shown}:{web_port}/admin    (admin / admin-demo)\n"
             f"  Health:        http://{shown}:{web_port}/healthz\n"
-            f"  Rasa server:   http://127.0.0.1:{rasa_port}  (REST channel: POST /webhooks/rest/webhook)\n"
-            f"  Action server: http://127.0.0.1:{actions_port}\n"
+            f"  Rasa server:   http://127.0.0.1:{rasa_port}  (token only the web app has)\n"
+            f"  Action server: http://127.0.0.1:{actions_port}  (token only Rasa and the web app have)\n"
             "  Ctrl-C stops all three.\n",
             flush=True,
         )

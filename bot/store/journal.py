@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,9 @@ def _candidates_of(stored: str | None) -> tuple[tuple[str, float], ...]:
         return tuple((str(label), float(score)) for label, score in json.loads(stored))
     except (ValueError, TypeError):
         return ()
+
+
+_INSERT_TURN = insert(Turn.__table__)
 
 
 def _clip(text: str | None, limit: int) -> str | None:
@@ -129,24 +132,23 @@ class Journal:
 
     def log_turn(self, record: TurnRecord) -> int:
         """Stores the turn; its id, which the customer's feedback names."""
-        with self._session() as session, session.begin():
-            row = Turn(
-                at=datetime.now(timezone.utc),
-                conversation_id=record.conversation_id[:64],
-                username=record.username,
-                text=record.text[:2000],
-                intent=_clip(record.intent, 200),
-                faq_id=_clip(record.faq_id, 200),
-                confidence=record.confidence,
-                fallback=record.fallback,
-                reply=record.reply[:8000],
-                outcome=record.outcome[:20],
-                candidates=_candidates_json(record.candidates),
-                reading=_clip(record.reading, 16),
-            )
-            session.add(row)
-            session.flush()
-            return row.id
+        # One INSERT in one transaction, without the ORM's unit of work (every chat turn).
+        row = dict(
+            at=datetime.now(timezone.utc),
+            conversation_id=record.conversation_id[:64],
+            username=record.username,
+            text=record.text[:2000],
+            intent=_clip(record.intent, 200),
+            faq_id=_clip(record.faq_id, 200),
+            confidence=record.confidence,
+            fallback=record.fallback,
+            reply=record.reply[:8000],
+            outcome=record.outcome[:20],
+            candidates=_candidates_json(record.candidates),
+            reading=_clip(record.reading, 16),
+        )
+        with self._engine.begin() as connection:
+            return connection.execute(_INSERT_TURN, row).inserted_primary_key[0]
 
     def turn(self, turn_id: int) -> TurnView | None:
         with self._session() as session:

@@ -39,7 +39,7 @@ MAX_EARLIER_TURNS = 5  # a short conversation typed in the console before the qu
 
 @lru_cache(maxsize=1)
 def _segmenter():
-    from bot.nlu.sudachi_tokenizer import SudachiSegmenter
+    from bot.nlu.segmenter import SudachiSegmenter
 
     return SudachiSegmenter("C")
 

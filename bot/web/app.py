@@ -15,7 +15,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.faq.catalog import Contact, load_catalog
 from bot.privacy.detect import Masker
@@ -39,6 +41,42 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+
+class Guard:
+    """Refuses cross-site writes and adds the security headers: plain ASGI, since Starlette's
+    BaseHTTPMiddleware (`@app.middleware`) costs a task and a stream per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # The cookie is SameSite=Strict, and a browser names the page it comes from in Origin.
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if scope["method"] not in ("GET", "HEAD", "OPTIONS") and origin and origin != "null":
+            if urlsplit(origin).netloc != headers.get("host"):
+                response = JSONResponse(
+                    {"error": "別のサイトからの送信は受け付けていません。"}, 403
+                )
+                response.headers.update(SECURITY_HEADERS)
+                await response(scope, receive, send)
+                return
+        api = scope["path"].startswith("/api/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                added = MutableHeaders(scope=message)
+                for key, value in SECURITY_HEADERS.items():
+                    added.setdefault(key, value)
+                if api:
+                    added.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 # The apology must never fail: without the catalog, the shop's main line.
@@ -90,7 +128,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         except Exception as error:  # the chat still answers FAQ questions without the store
             log.error("store not ready: %s", error)
         upstream = Upstream(
-            settings.rasa_url, settings.actions_url, settings.rasa_token, settings.rasa_timeout_s
+            settings.rasa_url,
+            settings.actions_url,
+            settings.rasa_token,
+            settings.rasa_timeout_s,
+            actions_token=settings.actions_token,
         )
         sessions, chat_limit, login_limit, client_limit = _session_stores(settings)
         contacts = _contacts(settings.project_dir)
@@ -115,24 +157,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     app = FastAPI(title="FAQ bot web", lifespan=lifespan, docs_url=None, redoc_url=None)
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        # Cross-site writes are refused: the cookie is SameSite=Strict, and a browser names the
-        # page it comes from in Origin.
-        origin = request.headers.get("origin")
-        if request.method not in ("GET", "HEAD", "OPTIONS") and origin and origin != "null":
-            if urlsplit(origin).netloc != request.headers.get("host"):
-                response = JSONResponse(
-                    {"error": "別のサイトからの送信は受け付けていません。"}, 403
-                )
-                response.headers.update(SECURITY_HEADERS)
-                return response
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(Guard)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError):

@@ -116,13 +116,28 @@ def record_of(session: WebSession, text: str, result: TurnResult) -> TurnRecord:
     )
 
 
-async def log_turn(state: AppState, record: TurnRecord) -> Optional[int]:
+def log_turn(state: AppState, record: TurnRecord) -> Optional[int]:
     """The stored turn's id, or None when the store failed."""
     try:
-        return await run_in_threadpool(state.journal.log_turn, record)
+        return state.journal.log_turn(record)
     except Exception as error:  # the customer still gets the answer; the log says why
         log.error("could not store the turn of %s: %s", record.conversation_id, error)
         return None
+
+
+def store_turn(
+    state: AppState, session: WebSession, record: TurnRecord, result: TurnResult, shown: str
+) -> Optional[int]:
+    """A turn's writes, in one trip to the thread pool: the conversation log's row (its id goes
+    under the answer), then the session with the question and the replies."""
+    turn_id = log_turn(state, record)
+    if turn_id is not None and result.rateable:  # the buttons go under the answer's last bubble
+        result.replies[-1]["turn_id"] = turn_id
+    session.remember({"from": "user", "text": shown})
+    for reply in result.replies:
+        session.remember({"from": "bot", **reply})
+    state.sessions.save(session)
+    return turn_id
 
 
 def user_json(session: Optional[WebSession]) -> Optional[dict]:
@@ -177,13 +192,8 @@ async def chat(request: Request, response: Response) -> dict:
     notice = privacy_warning(state, session, typed, shown)
     if notice:
         result.replies.insert(0, notice)
-    turn_id = await log_turn(state, record_of(session, text, result))
-    if turn_id is not None and result.rateable:  # the buttons go under the answer's last bubble
-        result.replies[-1]["turn_id"] = turn_id
-    session.remember({"from": "user", "text": shown.text})
-    for reply in result.replies:
-        session.remember({"from": "bot", **reply})
-    await run_in_threadpool(state.sessions.save, session)
+    record = record_of(session, text, result)
+    turn_id = await run_in_threadpool(store_turn, state, session, record, result, shown.text)
     body: Dict[str, Any] = {"replies": result.replies, "turn_id": turn_id}
     if shown.changed:  # the page shows the question as it was kept
         body["masked"] = shown.text

@@ -25,8 +25,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from bot.corpora import workspace
-from bot.models import NoModelError, published_model
-from bot.serving.profile import MODEL_PATH
+from bot.models import MODEL_PATH, NoModelError, published_model
 from bot.web.common import state_of
 
 router = APIRouter()

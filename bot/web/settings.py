@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
+
+from bot.pythons import rasa_python
 
 
 def _rate(text: str, default: tuple[int, float]) -> tuple[int, float]:
@@ -31,6 +32,7 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     actions_url: str = "http://127.0.0.1:5055"
     rasa_token: Optional[str] = None  # Rasa's --auth-token for its HTTP API
+    actions_token: Optional[str] = None  # the action server's (bot/serving/actions_app.py)
     project_dir: Path = field(default_factory=Path.cwd)
     corpus: Path = Path("faq_corpus")
     database_url: Optional[str] = None
@@ -41,7 +43,8 @@ class Settings:
     login_failures: tuple[int, float] = (5, 600.0)  # failures per username and per client
     session_idle_s: float = 8 * 3600
     rasa_timeout_s: float = 30.0  # a model swap blocks Rasa for some seconds: wait, do not fail
-    train_command: List[str] = field(default_factory=lambda: [sys.executable, "-m", "bot", "train"])
+    # training runs in Rasa's Python, never in the web app's (bot/pythons.py)
+    train_command: List[str] = field(default_factory=lambda: [rasa_python(), "-m", "bot", "train"])
     # The model server (bot/web/model_server.py): the token Rasa servers pull with; no token,
     # no model server. After a publish the editor waits until every worker of every Rasa server
     # answers with the new model: RASA_SERVERS (default: RASA_URL), RASA_WORKERS each.
@@ -54,7 +57,7 @@ class Settings:
     def from_env(cls) -> Settings:
         env = os.environ
         project = Path(env.get("PROJECT_DIR") or Path.cwd()).resolve()
-        train = [sys.executable, "-m", "bot", "train"]
+        train = [rasa_python(), "-m", "bot", "train"]
         if env.get("BOT_TRAIN_CONFIG"):
             train += ["--config", env["BOT_TRAIN_CONFIG"]]
         rasa_url = env.get("RASA_URL", cls.rasa_url).rstrip("/")
@@ -63,6 +66,7 @@ class Settings:
             rasa_url=rasa_url,
             actions_url=env.get("ACTIONS_URL", cls.actions_url).rstrip("/"),
             rasa_token=env.get("RASA_AUTH_TOKEN") or None,
+            actions_token=env.get("ACTIONS_TOKEN") or None,
             project_dir=project,
             corpus=Path(env.get("FAQ_CORPUS", "faq_corpus")),
             database_url=env.get("DATABASE_URL") or None,

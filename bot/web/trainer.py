@@ -1,9 +1,10 @@
 """The content editor's retrain: train in a child process, validate, publish, wait until live.
 
-One retrain at a time. `bot train --validate --no-publish` trains and checks the new model
-(bot/serving/publish.py); the trainer then publishes it, and every Rasa worker of every Rasa
-server pulls it from the model server (bot/web/model_server.py). The editor sees when all of
-them answer with it. A model that fails its check is never published.
+One retrain at a time. `bot train --validate --no-publish`, in Rasa's Python
+(bot/pythons.py), trains and checks the new model (bot/serving/publish.py); the trainer then
+publishes it (bot/models.py), and every Rasa worker of every Rasa server pulls it from the
+model server (bot/web/model_server.py). The editor sees when all of them answer with it. A
+model that fails its check is never published.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Deque, Dict, List, Optional
 from starlette.concurrency import run_in_threadpool
 
 from bot.corpora import workspace
-from bot.serving.publish import publish
+from bot.models import publish
 from bot.web.common import ApiError
 from bot.web.labels import faq_labels
 from bot.web.model_server import WORKERS

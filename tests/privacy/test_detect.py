@@ -15,6 +15,7 @@ from stdnum.jp import cn as corporate_number
 from bot.faq.build import render_answer
 from bot.faq.catalog import load_catalog
 from bot.faq.corpus import load_corpus
+from bot.privacy import detect
 from bot.privacy.detect import KINDS, Masker, fold, mask
 from bot.privacy.notice import warning
 
@@ -186,3 +187,39 @@ def test_the_warning_says_what_to_do_for_each_kind_once():
     assert text.count("お問い合わせ」よりお問い合わせください") == 1  # e-mail and phone: one line
     assert "b-charge" in text and "パスワードの変更" in text
     assert warning([], CONTACTS) == ""
+
+
+def test_the_fewest_digits_of_a_valid_number_is_recomputed_from_phonenumbers_metadata():
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    def fewest(metadata) -> int:
+        return min(metadata.general_desc.possible_length or (99,))
+
+    regions = [PhoneMetadata.metadata_for_region(r) for r in phonenumbers.SUPPORTED_REGIONS]
+    regions += [
+        PhoneMetadata.metadata_for_nongeo_region(code)
+        for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS
+    ]
+    with_country_code = min(len(str(m.country_code)) + fewest(m) for m in regions)
+    japanese = fewest(PhoneMetadata.metadata_for_region("JP"))  # written without +81
+    assert detect.PHONE_MIN_DIGITS == min(with_country_code, japanese)
+
+
+PHONE_PIECES = st.sampled_from(
+    list("0123456789０１２３-ー－ ()（）+＋x.・/")
+    + ["090", "03", "0120", "1234", "5678", "003300", "+81", "+43", "+683"]
+    + ["電話", "は", "TEL", "内線", "ext", "円", "ORD-"]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(PHONE_PIECES, max_size=16).map("".join))
+def test_the_phone_matcher_finds_the_same_numbers_when_it_skips_texts(text):
+    """Skipping the matcher where no stretch holds enough digits changes no result."""
+    folded = fold(text)
+    allowed = SHOP.allowed
+    found = detect._phones_in(folded, allowed)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detect, "could_hold_a_phone_number", lambda _: True)
+        assert detect._phones_in(folded, allowed) == found

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from httpx._client import ClientState
 
 from bot import corpora
+from bot.pythons import rasa_python
 from bot.serving.actions_server import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +36,8 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "reports" / "screenshots"
 MODEL_TOKEN = "stack-model-server-token"
+# Rasa's and the action server's tokens (a test's extra_env may set its own)
+TOKENS = {"RASA_AUTH_TOKEN": "stack-rasa-token", "ACTIONS_TOKEN": "stack-actions-token"}
 
 
 class Client(httpx.Client):
@@ -83,12 +85,13 @@ def start_stack(project: Path, extra_env: dict | None = None) -> Stack:
         "CLIENT_RATE_LIMIT": "100000/60",  # every test client comes from 127.0.0.1
         "RASA_WORKERS": "2",  # every stack test runs with several Rasa workers
         "MODEL_SERVER_TOKEN": MODEL_TOKEN,  # so a test can see the workers' pulls
+        **TOKENS,
         **(extra_env or {}),
     }
     env.pop("BOT_TOKEN_SECRET", None)  # the stack makes up its own, like `make run`
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--rasa-port", str(rasa_port),
+            [rasa_python(), "-m", "bot", "serve", "--rasa-port", str(rasa_port),
              "--actions-port", str(actions_port), "--web-port", str(web_port)],
             cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip

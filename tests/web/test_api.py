@@ -27,6 +27,7 @@ from bot.store import Journal
 from bot.web.app import create_app
 from bot.web.sessions import COOKIE
 from bot.web.settings import Settings
+from tests.web.conftest import TOKENS
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 CONTACT_CENTER = "0120-003300"
@@ -135,6 +136,8 @@ def app_client(stack, **overrides) -> Iterator[TestClient]:
         actions_url=f"http://127.0.0.1:{stack.actions_port}",
         project_dir=stack.project,
         database_url=f"sqlite:///{stack.project / 'store.sqlite3'}",
+        rasa_token=TOKENS["RASA_AUTH_TOKEN"],
+        actions_token=TOKENS["ACTIONS_TOKEN"],
     )
     values.update(overrides)
     with TestClient(create_app(Settings(**values))) as client:
@@ -557,11 +560,18 @@ ROLE_CASES = [
 ]
 
 
+def flat_routes(routes) -> Iterator:
+    """The app's routes, those of included routers too (newer FastAPI keeps those apart)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        yield from flat_routes(included.routes) if included is not None else [route]
+
+
 def test_the_role_cases_cover_every_staff_route():
     app = create_app(Settings())  # routes only: no lifespan, nothing started
     routes = {
         (method, re.sub(r"\{[^}]+\}", "receipt", route.path))
-        for route in app.routes
+        for route in flat_routes(app.routes)
         if route.path.startswith(("/api/agent", "/api/content", "/api/admin"))
         for method in getattr(route, "methods", ()) or ()
         if method != "HEAD"

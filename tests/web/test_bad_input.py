@@ -236,7 +236,7 @@ def test_a_lone_surrogate_in_display_never_breaks_the_session(stack):
 
 @pytest.fixture(scope="module")
 def segmenter():
-    from bot.nlu.sudachi_tokenizer import SudachiSegmenter
+    from bot.nlu.segmenter import SudachiSegmenter
 
     return SudachiSegmenter("C")
 

@@ -123,7 +123,7 @@ def test_everything_up_answers_from_the_store(stack):
 
 
 def test_action_server_down_then_back_by_itself(stack):
-    os.kill(child(stack, "rasa_sdk"), signal.SIGKILL)
+    os.kill(child(stack, "actions_app"), signal.SIGKILL)
     body = eventually(lambda: (b := healthz(stack)) and "actions" in b["down"] and b, 30, 0.2)
     assert body["rasa"]["ok"] and body["store"]["ok"]
     with closing(stack.login("yamada")) as client:
@@ -135,7 +135,7 @@ def test_action_server_down_then_back_by_itself(stack):
 
 
 def test_frozen_action_server_gets_a_polite_answer_not_silence(stack):
-    pid = child(stack, "rasa_sdk")
+    pid = child(stack, "actions_app")
     os.kill(pid, signal.SIGSTOP)
     try:
         assert "actions" in eventually(lambda: (b := healthz(stack))["down"] and b, 30)["down"]

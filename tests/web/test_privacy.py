@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import unicodedata
 from typing import Iterator, List
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.pythons import rasa_python
 from bot.store import Journal
 from bot.store.views import TurnView
 from tests.web.conftest import scratch_stack
@@ -274,7 +274,7 @@ def test_export_then_erase_a_customer_of_the_running_stack(verbose_stack, tmp_pa
 
     def data(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "bot", "data", *args],
+            [rasa_python(), "-m", "bot", "data", *args],  # the command runs in Rasa's Python
             cwd=running.project,
             env=env,
             capture_output=True,

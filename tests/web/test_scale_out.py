@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from bot.identity import mint_token
-from bot.serving.actions_server import free_port, start_action_server, wait_for
+from bot.serving.actions_server import free_port, health_url, start_action_server, wait_for
 from bot.serving.profile import MODEL_PATH, endpoints
 from bot.serving.publish import publish
 from bot.serving.serve import rasa_command, stop_group, web_command
@@ -34,6 +34,7 @@ POSTGRES = os.environ.get(
 )
 REDIS_URL = os.environ.get("SCALE_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 TOKEN = uuid.uuid4().hex
+ACTIONS_TOKEN = uuid.uuid4().hex
 MODEL_TOKEN = uuid.uuid4().hex
 WORKERS = 2
 PULL_S = 2
@@ -78,6 +79,8 @@ def cluster(trained_model, tmp_path_factory):
         "DATABASE_URL": database,
         "REDIS_URL": REDIS_URL,
         "BOT_TOKEN_SECRET": uuid.uuid4().hex * 2,  # this test mints tokens with it too
+        "ACTIONS_TOKEN": ACTIONS_TOKEN,  # the action server's, in Rasa's endpoints too
+        "RASA_AUTH_TOKEN": TOKEN,  # the web channel asks for it, like Rasa's API
         "MODEL_SERVER_URL": f"http://127.0.0.1:{web_ports[0]}{MODEL_PATH}",
         "MODEL_SERVER_TOKEN": MODEL_TOKEN,
         "MODEL_PULL_S": str(PULL_S),
@@ -129,7 +132,7 @@ def cluster(trained_model, tmp_path_factory):
             web_command("127.0.0.1", web_ports[i]), cwd=ROOT, env=web_env
         )
     try:
-        wait_for(f"http://127.0.0.1:{actions_port}/health", 120, processes["actions"])
+        wait_for(health_url(actions_port, ACTIONS_TOKEN), 120, processes["actions"])
         for i in (0, 1):  # the model server first: the Rasa workers pull from it at start
             wait_for(f"http://127.0.0.1:{web_ports[i]}/", 120, processes[f"web{i}"])
         for i in (0, 1):
@@ -160,12 +163,13 @@ def cluster(trained_model, tmp_path_factory):
 def say(rasa: str, sender: str, message: str, customer: str | None = None) -> list[dict]:
     metadata = {"token": mint_token(customer)} if customer else {}
     response = httpx.post(
-        f"{rasa}/webhooks/rest/webhook",
+        f"{rasa}/webhooks/web/webhook",
+        params={"token": TOKEN},
         json={"sender": sender, "message": message, "metadata": metadata},
         timeout=60,
     )
     response.raise_for_status()
-    return response.json()
+    return response.json()["messages"]
 
 
 def user_turns(rasa: str, sender: str) -> list[str]:

@@ -14,17 +14,18 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
-from tests.web.conftest import MODEL_TOKEN, ROOT, copy_project, start_stack, stop_stack
+from tests.web.conftest import MODEL_TOKEN, ROOT, TOKENS, copy_project, start_stack, stop_stack
 
 
 def say(port: int, sender: str, message: str) -> list[dict]:
+    """A turn through the web app's channel, with the token only the web app has."""
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+        f"http://127.0.0.1:{port}/webhooks/web/webhook?token={TOKENS['RASA_AUTH_TOKEN']}",
         data=json.dumps({"sender": sender, "message": message}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
+        return json.loads(response.read())["messages"]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def domain_text(name: str) -> str:
     return domain["responses"][name][0]["text"]
 
 
-def test_a_question_over_the_rest_channel_gets_the_faq_answer(servers):
+def test_a_question_over_the_web_channel_gets_the_faq_answer(servers):
     replies = say(servers.rasa_port, "serve-test-1", "解約方法を教えてください。")
     assert replies and "0120-003300" in replies[0]["text"]
 
@@ -98,18 +99,47 @@ def test_two_workers_serialize_one_conversations_turns_sent_at_once(servers):
             last_action = action
 
 
-def test_rasas_http_api_needs_the_token_only_the_web_app_has(servers):
-    for method, path in (
-        ("GET", "/status"),
-        ("PUT", "/model"),
-        ("GET", "/conversations/x/tracker"),
-    ):
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{servers.rasa_port}{path}", method=method, data=b"{}"
-        )
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(request, timeout=10)
-        assert refused.value.code == 401, path
+def status_of(method: str, url: str, token: str | None = None) -> int:
+    if token is not None:
+        url += ("&" if "?" in url else "?") + f"token={token}"
+    request = urllib.request.Request(url, method=method, data=b"{}" if method != "GET" else None)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+# Rasa: the routes the web app calls (bot/web/upstream.py), then one it does not call.
+RASA_ROUTES = [("POST", "/webhooks/web/webhook"), ("POST", "/model/parse"), ("GET", "/status"),
+               ("GET", "/domain"), ("PUT", "/model"), ("GET", "/webhooks/web/model"),
+               ("GET", "/conversations/x/tracker")]  # fmt: skip
+# The action server: the web app's health check, Rasa's action calls, then one nobody calls.
+ACTION_ROUTES = [("GET", "/health"), ("POST", "/webhook"), ("GET", "/actions")]
+
+
+@pytest.mark.parametrize("method, path", RASA_ROUTES)
+def test_rasa_refuses_a_request_without_the_token_only_the_web_app_has(servers, method, path):
+    url = f"http://127.0.0.1:{servers.rasa_port}{path}"
+    assert status_of(method, url) == 401
+    assert status_of(method, url, "wrong-token") == 401
+
+
+@pytest.mark.parametrize("method, path", ACTION_ROUTES)
+def test_the_action_server_refuses_a_request_without_its_token(servers, method, path):
+    url = f"http://127.0.0.1:{servers.actions_port}{path}"
+    assert status_of(method, url) == 401
+    assert status_of(method, url, "wrong-token") == 401
+
+
+def test_with_the_token_the_same_servers_answer(servers):
+    rasa, actions = (f"http://127.0.0.1:{p}" for p in (servers.rasa_port, servers.actions_port))
+    assert status_of("GET", f"{rasa}/status", TOKENS["RASA_AUTH_TOKEN"]) == 200
+    assert status_of("GET", f"{rasa}/webhooks/web/model", TOKENS["RASA_AUTH_TOKEN"]) == 200
+    assert status_of("GET", f"{actions}/health", TOKENS["ACTIONS_TOKEN"]) == 200
+    assert status_of("GET", f"{actions}/actions", TOKENS["ACTIONS_TOKEN"]) == 200
+    # Rasa's own REST channel is not served: it would answer without any token
+    assert status_of("POST", f"{rasa}/webhooks/rest/webhook", TOKENS["RASA_AUTH_TOKEN"]) == 404
 
 
 def test_servers_listen_on_loopback_only(servers):
