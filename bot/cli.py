@@ -164,6 +164,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_embeddings_prune(args: argparse.Namespace) -> int:
+    from bot.nlu.embedding_prune import prune
+
+    print("\n".join(prune(args.max_mb, args.folder)))
+    return 0
+
+
 def cmd_insights(args: argparse.Namespace) -> int:
     from bot.evaluation.insights import write_insights
 
@@ -356,6 +363,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-stock", action="store_true", help="skip the stock `rasa init` reference"
     )
     bench.set_defaults(func=cmd_bench)
+
+    embeddings = sub.add_parser("embeddings", help="the on-disk sentence-embedding cache")
+    prune = embeddings.add_subparsers(dest="action", required=True).add_parser(
+        "prune", help="delete the oldest cached vectors until each file fits in --max-mb"
+    )
+    prune.add_argument("--max-mb", type=float, default=None, help="default: 200")
+    prune.add_argument("--folder", type=Path, default=None, help="default: the cache in use")
+    prune.set_defaults(func=cmd_embeddings_prune)
 
     insights = sub.add_parser(
         "insights",
