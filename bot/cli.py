@@ -157,6 +157,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.soak:
+        from bot.evaluation.soak import run_soak
+
+        return run_soak(Path.cwd(), args.reports, args.soak)
     from bot.evaluation.bench import bench
 
     return bench(
@@ -361,6 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--no-stock", action="store_true", help="skip the stock `rasa init` reference"
+    )
+    bench.add_argument(
+        "--soak",
+        type=float,
+        metavar="MINUTES",
+        help="instead: 10 customers chatting for MINUTES, memory, files and latency per window",
     )
     bench.set_defaults(func=cmd_bench)
 
