@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,6 +25,7 @@ from bot.evaluation.bench import (
     rss_mib,
     scratch_project,
     start_stack,
+    stop_serve,
 )
 from bot.evaluation.load import closed_loop, web_customers
 from bot.serving.actions_server import wait_for
@@ -128,11 +127,7 @@ def run_soak(root: Path, reports: Path, minutes: float) -> int:
         wait_for(f"{url}/healthz", timeout=600, process=server)
         result = asyncio.run(soak(url, server.pid, work, minutes))
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_serve(server)
     result["machine"] = f"{os.cpu_count()} cores"
     result["when"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     print(write_soak_report(result, reports))

@@ -21,10 +21,9 @@ from typing import Any, Dict, List
 
 import httpx
 
-from bot.evaluation.bench import _child_pids, children, scratch_project, start_stack
+from bot.evaluation.bench import _child_pids, children, scratch_project, start_stack, stop_serve
 from bot.evaluation.load import web_customers
 from bot.serving.actions_server import wait_for
-from bot.serving.serve import stop_group
 
 SESSIONS = 10
 BEFORE_S, AFTER_S = 10.0, 40.0
@@ -120,11 +119,7 @@ def main(argv: List[str]) -> int:
         wait_for(f"{url}/healthz", timeout=600, process=server)
         print(json.dumps(asyncio.run(measure(url, rasa_url, server.pid, workers, roll)), indent=1))
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=60)
-        except Exception:  # noqa: BLE001
-            stop_group(server)
+        stop_serve(server)
     return 0
 
 
