@@ -14,11 +14,11 @@ from typing import Deque, List, Optional
 from bot.store.views import Account
 
 COOKIE = "faqbot_session"
-# In memory (embedded profile). A session with an 8-turn conversation takes ~5 KB (measured
-# with tracemalloc on the soak's conversations), so 100,000 take ~0.5 GB; beyond that the
-# idlest go first (their customers log in again). The idle limit is Settings.session_idle_s
-# (8 hours: a working day's chat stays). Several web apps, or more: REDIS_URL (production).
-MAX_SESSIONS = 100_000
+# In memory (embedded profile). A session after an 8-turn conversation holds ~23 KB (its
+# bubbles with their buttons; tracemalloc on the web app under the soak's load), so 20,000 hold
+# ~0.5 GB; beyond that the idlest go first (their customers log in again). The idle limit is
+# Settings.session_idle_s (8 hours: a working day's chat stays). More: REDIS_URL (production).
+MAX_SESSIONS = 20_000
 MAX_HISTORY = 200  # bubbles kept for a reload
 # Rate-limit keys (sessions, client addresses, usernames) tracked at once. A key whose last event
 # left its window holds nothing and goes at once; beyond this many live keys the idlest go (each
