@@ -31,7 +31,7 @@ export SANIC_HOST := 127.0.0.1
 NLU_SOURCES := $(wildcard faq_corpus/*.yml) faq_catalog.yml
 TRAIN_INPUTS := config.yml domain.yml data/nlu/faq.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) $(wildcard bot/nlu/*.py)
 
-.PHONY: help setup run train test eval bench insights lint check-faq build-faq lock clean actions browser
+.PHONY: help setup run train test eval bench soak insights lint check-faq build-faq lock clean actions browser
 
 help:
 	@echo "make run    set up, train if needed, start the web app (http://127.0.0.1:8000/), Rasa and the actions"
@@ -39,6 +39,7 @@ help:
 	@echo "make eval   accuracy report into reports/"
 	@echo "make insights  frequent fallback and low-confidence questions from the conversation log"
 	@echo "make bench  throughput and latency curves (and stock Rasa's), memory, training and edit-to-live times into reports/"
+	@echo "make soak   10 customers for SOAK_MINUTES (30): memory, files, latency per window"
 	@echo "make train  check + build the FAQ corpus and train a model into models/"
 
 setup: $(VENV)/.installed $(WEB_VENV)/.installed
@@ -114,6 +115,12 @@ test: models/.trained $(WEB_VENV)/.installed browser
 # (about 15 min; BENCH_ARGS=--no-train skips the two timed trainings).
 bench: models/.trained $(WEB_VENV)/.installed
 	$(PY) -m bot bench $(BENCH_ARGS)
+
+# A long day in little: 10 customers for SOAK_MINUTES (default 30), memory, open files, files
+# under var/ and latency per 5-minute window into reports/soak.{json,md,png}.
+SOAK_MINUTES ?= 30
+soak: models/.trained
+	$(PY) -m bot bench --soak $(SOAK_MINUTES)
 
 # The conversation log (DATABASE_URL, else var/store.sqlite3) for the content team.
 insights: setup

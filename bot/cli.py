@@ -157,11 +157,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.soak:
+        from bot.evaluation.soak import run_soak
+
+        return run_soak(Path.cwd(), args.reports, args.soak)
     from bot.evaluation.bench import bench
 
     return bench(
         Path.cwd(), args.reports, train=not args.no_train, quick=args.quick, stock=not args.no_stock
     )
+
+
+def cmd_embeddings_prune(args: argparse.Namespace) -> int:
+    from bot.nlu.embedding_prune import prune
+
+    print("\n".join(prune(args.max_mb, args.folder)))
+    return 0
 
 
 def cmd_insights(args: argparse.Namespace) -> int:
@@ -355,7 +366,21 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--no-stock", action="store_true", help="skip the stock `rasa init` reference"
     )
+    bench.add_argument(
+        "--soak",
+        type=float,
+        metavar="MINUTES",
+        help="instead: 10 customers chatting for MINUTES, memory, files and latency per window",
+    )
     bench.set_defaults(func=cmd_bench)
+
+    embeddings = sub.add_parser("embeddings", help="the on-disk sentence-embedding cache")
+    prune = embeddings.add_subparsers(dest="action", required=True).add_parser(
+        "prune", help="delete the oldest cached vectors until each file fits in --max-mb"
+    )
+    prune.add_argument("--max-mb", type=float, default=None, help="default: 200")
+    prune.add_argument("--folder", type=Path, default=None, help="default: the cache in use")
+    prune.set_defaults(func=cmd_embeddings_prune)
 
     insights = sub.add_parser(
         "insights",

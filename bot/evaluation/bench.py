@@ -334,6 +334,15 @@ def start_stack(work: Path, token: str) -> tuple[subprocess.Popen, str, str]:
     return server, f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{rasa_port}"
 
 
+def stop_serve(server: subprocess.Popen) -> None:
+    """Ctrl-C to `bot serve` (it stops its servers), killed after a minute."""
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def bench(
     root: Path, reports: Path, train: bool = True, quick: bool = False, stock: bool = True
 ) -> int:
@@ -388,11 +397,11 @@ def bench(
     finally:
         if stock_server is not None:
             stop(stock_server)
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_serve(server)
+    from bot.evaluation.worker_sweep import measure_worker_counts  # it imports this module
+
+    seconds = QUICK_SECONDS if quick else CURVE_SECONDS[10]
+    merge(result, measure_worker_counts(work, seconds))  # 1, 2, 3 Rasa workers at 10 sessions
     result["skipped"] = skipped
     print(write_report(result, reports))
     return 0

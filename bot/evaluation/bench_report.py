@@ -70,7 +70,24 @@ def open_table(result: Dict[str, Any]) -> List[str]:
     return lines
 
 
-SHOWN_ELSEWHERE = ("machine", "when", "rss_mib", "load_avg", "curve_sessions", "open_rates")
+SHOWN_ELSEWHERE = (
+    "machine", "when", "rss_mib", "load_avg", "curve_sessions", "open_rates", "worker_counts",
+)  # fmt: skip
+
+
+def workers_table(result: Dict[str, Any]) -> List[str]:
+    """The closed loop at 10 sessions for each count of Rasa workers (worker_sweep.py)."""
+    if not result.get("worker_counts"):
+        return ["- not measured"]
+    lines = [
+        "| Rasa workers | turns/s | p50 ms | p95 ms | errors |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for n in result["worker_counts"]:
+        keys = (f"workers_{n}_turns_per_s", f"workers_{n}_p50_ms", f"workers_{n}_p95_ms",
+                f"workers_{n}_errors")  # fmt: skip
+        lines.append(f"| {n} | " + " | ".join(str(_cell(result, k)) for k in keys) + " |")
+    return lines
 
 
 def markdown(result: Dict[str, Any]) -> str:
@@ -124,6 +141,7 @@ def markdown(result: Dict[str, Any]) -> str:
         ]
     else:
         lines.append("- not measured")
+    lines += ["", "## Rasa workers at 10 sessions", ""] + workers_table(result)
     lines += ["", "## Machine load (1-minute load average)", ""]
     lines += ["| phase | at start | at end |", "| --- | --- | --- |"]
     for phase, (start, end) in result.get("load_avg", {}).items():

@@ -4,8 +4,9 @@ Like Rasa's REST channel (`/webhooks/rest/webhook`), but at `/webhooks/web/webho
 the message once, hands that parse to the dialogue (Rasa skips its own NLU run when a message
 carries parse data) and answers `{"messages": [...], "parse": {...}}`, so the web app logs how
 the bot understood the turn without asking Rasa a second time. `GET /webhooks/web/model` says
-which model the worker that answers has loaded. Like Rasa's HTTP API, every route asks for the
-token RASA_AUTH_TOKEN (`?token=`), which only the web app is given (`bot serve` sets both).
+which model the worker that answers has loaded, `GET /webhooks/web/workers` how many of the
+server's workers answer (bot/serving/rasa_workers.py). Like Rasa's HTTP API, every route asks for
+the token RASA_AUTH_TOKEN (`?token=`), which only the web app is given (`bot serve` sets both).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.nlu.context import context_from_events
+from bot.serving import rasa_workers
 from bot.serving.rasa_speedups import install
 
 log = logging.getLogger(__name__)
-install()  # the Rasa server imports this channel at start-up
+install()  # the Rasa server imports this channel at start-up (in its main process)
+rasa_workers.install()  # dead workers replaced (bot/serving/rasa_workers.py)
 
 
 class WebInput(RestInput):
@@ -57,6 +60,10 @@ class WebInput(RestInput):
             processor = getattr(request.app.ctx.agent, "processor", None)
             name = getattr(processor, "model_filename", None)  # the archive's own file name
             return response.json({"pid": os.getpid(), "model": name})
+
+        @hook.route("/workers", methods=["GET"])
+        async def workers(request: Request) -> HTTPResponse:
+            return response.json(rasa_workers.board())
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

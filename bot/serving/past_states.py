@@ -18,13 +18,20 @@ out of the cache, since the policies edit the states they get.
 from __future__ import annotations
 
 import operator
+import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Dict, List, Optional, Set
 
-CACHE_SIZE = 2000  # conversations per domain and setting
+# Bounds of the cache (per domain), each entry one conversation's replay under one setting
+# (RulePolicy and MemoizationPolicy ask with up to 3 settings per turn). A replay helps only
+# while the tracker store lends the very same tracker again (bot/serving/tracker_store.py keeps
+# 2,000 conversations for 10 idle minutes; a tracker rebuilt from the database starts a replay
+# over), so the bounds follow its: 3 entries for each conversation it keeps, for as long.
+CACHE_SIZE = 6000
+IDLE_S = 600.0
 
 
 @dataclass
@@ -38,6 +45,7 @@ class _Replay:
     states: List[Dict[str, Any]] = field(default_factory=list)
     last_ml_action: Any = None
     turn_was_hidden: bool = False
+    at: float = 0.0  # time.monotonic() of the last call on it
 
 
 _caches: Dict[int, OrderedDict[tuple, _Replay]] = {}
@@ -115,6 +123,13 @@ def _appended(raw: Any, replay: Optional[_Replay]) -> Optional[List[Any]]:
     return added
 
 
+def _bound(cache: OrderedDict[tuple, _Replay], now: float) -> None:
+    """Drops the least recently used replays beyond CACHE_SIZE or idle for IDLE_S (the cache
+    is in order of use: the idlest first)."""
+    while cache and (len(cache) > CACHE_SIZE or now - next(iter(cache.values())).at > IDLE_S):
+        cache.popitem(last=False)
+
+
 def states_for_tracker_history(
     self: Any,
     tracker: Any,
@@ -152,8 +167,8 @@ def states_for_tracker_history(
         replay.tracker.update(event)
         replay.events.append(event)
     cache[key] = replay
-    while len(cache) > CACHE_SIZE:
-        cache.popitem(last=False)
+    replay.at = time.monotonic()
+    _bound(cache, replay.at)
     # The state after the last event: computed on every call, never kept (more events follow).
     kept = len(replay.states)
     _step(self, replay, False, options, keep=False)

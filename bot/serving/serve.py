@@ -58,7 +58,7 @@ def web_command(host: str, port: int) -> List[str]:
 
 
 def rasa_workers() -> int:
-    """RASA_WORKERS, default one per core."""
+    """RASA_WORKERS, default one per core (measured against 1 and 3 on 2 cores: README, make bench)."""
     text = os.environ.get("RASA_WORKERS", "").strip()
     if not text:
         return max(1, os.cpu_count() or 1)

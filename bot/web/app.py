@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from bot.privacy.detect import Masker
 from bot.store import Journal, ensure_seeded, make_engine
 from bot.web import admin, agent, chat, content, content_groups, feedback, model_server
 from bot.web.common import ROLE_NAMES, ApiError, AppState, current_session
+from bot.web.health import health
 from bot.web.sessions import RedisSessionStore, RedisWindow, SessionStore, SlidingWindow
 from bot.web.settings import Settings
 from bot.web.trainer import Trainer
@@ -197,20 +197,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz(request: Request):
-        state = request.app.state.bot
-
-        def store_ok() -> dict:
-            try:
-                state.journal.ping()
-                return {"ok": True}
-            except Exception as error:
-                return {"ok": False, "error": type(error).__name__}
-
-        parts, store = await asyncio.gather(state.upstream.health(), run_in_threadpool(store_ok))
-        parts = {"web": {"ok": True}, **parts, "store": store}
-        down = [name for name, part in parts.items() if not part["ok"]]
-        body = {"status": "ok" if not down else "down", "down": down, **parts}
-        return JSONResponse(body, 200 if not down else 503)
+        body, status = await health(request.app.state.bot)  # bot/web/health.py
+        return JSONResponse(body, status)
 
     def page(name: str) -> FileResponse:
         return FileResponse(STATIC / name, media_type="text/html; charset=utf-8")

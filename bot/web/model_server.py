@@ -42,7 +42,9 @@ class Workers:
     def saw(self, worker: str, model: str) -> None:
         with self._lock:
             self._seen[worker] = (model, time.time())
-            if len(self._seen) > 1000:  # workers that stopped long ago
+            # Workers come and go (restarts, replacements): past 1,000 names, far more than any
+            # deployment's workers, the half that pulled longest ago stopped long ago.
+            if len(self._seen) > 1000:
                 oldest = sorted(self._seen, key=lambda w: self._seen[w][1])[:500]
                 for name in oldest:
                     self._seen.pop(name, None)

@@ -7,15 +7,23 @@ import secrets
 import threading
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import Deque, Dict, List, Optional
+from typing import Deque, List, Optional
 
 from bot.store.views import Account
 
 COOKIE = "faqbot_session"
-MAX_SESSIONS = 100_000  # in memory; the oldest idle ones go first beyond that
+# In memory (embedded profile). A session after an 8-turn conversation holds ~23 KB (its
+# bubbles with their buttons; tracemalloc on the web app under the soak's load), so 20,000 hold
+# ~0.5 GB; beyond that the idlest go first (their customers log in again). The idle limit is
+# Settings.session_idle_s (8 hours: a working day's chat stays). More: REDIS_URL (production).
+MAX_SESSIONS = 20_000
 MAX_HISTORY = 200  # bubbles kept for a reload
+# Rate-limit keys (sessions, client addresses, usernames) tracked at once. A key whose last event
+# left its window holds nothing and goes at once; beyond this many live keys the idlest go (each
+# then counts afresh: a flood of 100,000 addresses is beyond what a per-key limit stops anyway).
+MAX_WINDOW_KEYS = 100_000
 
 
 @dataclass
@@ -24,7 +32,7 @@ class WebSession:
     account: Optional[Account] = None
     conversation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     history: List[dict] = field(default_factory=list)
-    last_seen: float = field(default_factory=time.monotonic)
+    last_seen: float = field(default_factory=lambda: time.monotonic())
     turns: Deque[float] = field(default_factory=deque)
     warned: List[str] = field(default_factory=list)  # kinds of personal data warned about
 
@@ -38,7 +46,7 @@ class SlidingWindow:
 
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit, self.seconds = limit, seconds
-        self._events: Dict[str, Deque[float]] = {}
+        self._events: OrderedDict[str, Deque[float]] = OrderedDict()  # the idlest key first
         self._lock = threading.Lock()
 
     def _window(self, key: str, now: float) -> Deque[float]:
@@ -52,6 +60,9 @@ class SlidingWindow:
         now = time.monotonic()
         with self._lock:
             events = self._window(key, now)
+            if not events:
+                del self._events[key]
+                return 0.0
             if len(events) < self.limit:
                 return 0.0
             return max(0.1, self.seconds - (now - events[0]))
@@ -60,13 +71,19 @@ class SlidingWindow:
         now = time.monotonic()
         with self._lock:
             self._window(key, now).append(now)
-            if len(self._events) > 100_000:  # forget idle keys so memory stays bounded
-                for stale in [k for k, v in self._events.items() if not v][:50_000]:
-                    del self._events[stale]
+            self._events.move_to_end(key)
+            while self._events:  # keys idle past their window, and the idlest beyond the bound
+                idlest = next(iter(self._events.values()))
+                if len(self._events) <= MAX_WINDOW_KEYS and now - idlest[-1] <= self.seconds:
+                    break
+                self._events.popitem(last=False)
 
     def clear(self, key: str) -> None:
         with self._lock:
             self._events.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._events)
 
 
 class SessionStore:
@@ -74,7 +91,7 @@ class SessionStore:
 
     def __init__(self, idle_seconds: float) -> None:
         self.idle_seconds = idle_seconds
-        self._sessions: Dict[str, WebSession] = {}
+        self._sessions: OrderedDict[str, WebSession] = OrderedDict()  # the idlest first
         self._lock = threading.Lock()
 
     def get(self, session_id: Optional[str]) -> Optional[WebSession]:
@@ -89,18 +106,21 @@ class SessionStore:
                 del self._sessions[session_id]
                 return None
             session.last_seen = now
+            self._sessions.move_to_end(session_id)
             return session
 
     def create(self, account: Optional[Account] = None) -> WebSession:
         session = WebSession(id=secrets.token_urlsafe(32), account=account)
         with self._lock:
             self._sessions[session.id] = session
-            if len(self._sessions) % 1000 == 0:
-                self._expire()
-            if len(self._sessions) > MAX_SESSIONS:
-                oldest = sorted(self._sessions.values(), key=lambda s: s.last_seen)
-                for stale in oldest[: len(self._sessions) - MAX_SESSIONS]:
-                    del self._sessions[stale.id]
+            while self._sessions:  # idle past the limit, and the idlest beyond MAX_SESSIONS
+                idlest = next(iter(self._sessions.values()))
+                if (
+                    len(self._sessions) <= MAX_SESSIONS
+                    and session.last_seen - idlest.last_seen <= self.idle_seconds
+                ):
+                    break
+                self._sessions.popitem(last=False)
         return session
 
     def save(self, session: WebSession) -> None:
@@ -110,10 +130,8 @@ class SessionStore:
         with self._lock:
             self._sessions.pop(session_id, None)
 
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for key in [k for k, s in self._sessions.items() if now - s.last_seen > self.idle_seconds]:
-            del self._sessions[key]
+    def __len__(self) -> int:
+        return len(self._sessions)
 
 
 def session_to_json(session: WebSession) -> str:

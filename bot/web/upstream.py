@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 
@@ -152,22 +152,46 @@ class Upstream:
         finally:
             self.swapping = False
 
-    async def health(self) -> Dict[str, Dict[str, Any]]:
-        """Rasa and the action server, each {"ok": bool, ...}; asked at the same time."""
+    async def workers(self, server: str, timeout: float = 3.0) -> Dict[str, int]:
+        """{"expected", "answering"}: a Rasa server's workers (bot/serving/rasa_workers.py)."""
+        response = await self._call(
+            "rasa", "GET", f"{server}/webhooks/web/workers", params=self._api(), timeout=timeout
+        )
+        body = response.json()
+        return {"expected": int(body["expected"]), "answering": int(body["answering"])}
 
-        async def check(part: str, call) -> Dict[str, Any]:
+    async def health(self, others: Sequence[str] = ()) -> Dict[str, Any]:
+        """Rasa (with its workers) and the action server, each {"ok": bool, ...}, and with
+        `others`, the workers of those Rasa servers by URL; all asked at the same time."""
+
+        async def check(call) -> Dict[str, Any]:
             try:
-                body = await call()
+                return {"ok": True, **await call()}
             except UpstreamError as error:
                 return {"ok": False, "error": error.reason}
-            if part == "rasa":
-                return {"ok": True, "model": str(body.get("model_file", ""))}
-            return {"ok": True}
 
-        rasa, actions = await asyncio.gather(
-            check("rasa", self.status), check("actions", self.actions_health)
+        async def workers(server: str) -> Dict[str, Any]:
+            try:
+                return await check(lambda: self.workers(server))
+            except (ValueError, KeyError, TypeError):  # not our channel: the count is unknown
+                return {"ok": True}
+
+        status, actions, own, *more = await asyncio.gather(
+            check(self.status),
+            check(self.actions_health),
+            workers(self.rasa_url),
+            *(workers(server) for server in others),
         )
-        return {"rasa": rasa, "actions": actions}
+        rasa = {"ok": True, "model": str(status.get("model_file", ""))} if status["ok"] else status
+        if status["ok"] and "expected" in own:
+            rasa["workers"] = {key: own[key] for key in ("expected", "answering")}
+        checked: Dict[str, Any] = {
+            "rasa": rasa,
+            "actions": {"ok": True} if actions["ok"] else actions,
+        }
+        if others:
+            checked["rasa_servers"] = dict(zip(others, more))
+        return checked
 
 
 def replies_of(messages: List[dict]) -> List[dict]:

@@ -137,8 +137,13 @@ def test_report_tables_targets_and_png(tmp_path):
         long_conversations=3, long_length=40, long_first8_p50_ms=50.0, long_last8_p50_ms=55.0,
         long_ratio=1.1, long_errors=0, load_avg={"closed loop, ours": [1.0, 1.5]},
         skipped=["edit-to-live and the model swap under load (--quick)"],
+        worker_counts=[1, 2, 3],
     )  # fmt: skip
+    for n in (1, 2, 3):
+        result.update({f"workers_{n}_turns_per_s": 40 + n, f"workers_{n}_p50_ms": 100 + n,
+                       f"workers_{n}_p95_ms": 200 + n, f"workers_{n}_errors": 0})  # fmt: skip
     text = write_report(result, tmp_path)
+    assert "| 2 | 42 | 102 | 202 | 0 |" in text  # the row of 2 Rasa workers at 10 sessions
     assert "| 10 | 80 | 50 | 160 | 0 | 30 | 250 | 2.67 |" in text
     assert "| 10 | 10 | 50 | 110 |" in text  # the open-loop row at 10 arrivals/s
     assert "| `turn_p95_ms_at_10` | ≤ 300 ms | 160 | met |" in text

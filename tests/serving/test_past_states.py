@@ -229,3 +229,36 @@ def test_the_shops_agent_predicts_with_rasas_states(agent, monkeypatch):
     assert mismatches == []
     assert len(calls) >= 24 and max(calls) > 24  # the history grew and was asked about
     assert past_states.resumed > before
+
+
+def _said(sender: str) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    for event in (user("greet", False), ActionExecuted("utter_greet")):
+        tracker.update(event)
+    states_for_tracker_history(DOMAIN, tracker)
+    return tracker
+
+
+def test_past_its_size_the_least_recently_used_replay_goes(monkeypatch):
+    monkeypatch.setattr(past_states, "_caches", {})
+    monkeypatch.setattr(past_states, "CACHE_SIZE", 3)
+    first = _said("bound-1")
+    for n in (2, 3):
+        _said(f"bound-{n}")
+    states_for_tracker_history(DOMAIN, first)  # used again: now the most recent
+    _said("bound-4")
+    kept = {key[0] for key in past_states._cache_of(DOMAIN)}
+    assert kept == {"bound-1", "bound-3", "bound-4"}
+
+
+def test_a_replay_idle_past_its_limit_goes(monkeypatch):
+    monkeypatch.setattr(past_states, "_caches", {})
+    clock = [1000.0]
+    monkeypatch.setattr(past_states.time, "monotonic", lambda: clock[0])
+    _said("idle-1")
+    clock[0] += past_states.IDLE_S - 1
+    _said("idle-2")
+    clock[0] += 2  # idle-1 is idle past the limit, idle-2 is not
+    _said("idle-3")
+    kept = {key[0] for key in past_states._cache_of(DOMAIN)}
+    assert "idle-1" not in kept and {"idle-2", "idle-3"} <= kept

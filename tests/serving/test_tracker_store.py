@@ -109,3 +109,43 @@ def test_deleted_rows_are_not_served_from_memory(domain, tmp_path):
         assert await worker.retrieve("c3") is None
 
     asyncio.run(go())
+
+
+async def kept_conversation(worker, domain, sender: str) -> None:
+    first = start(domain, sender)
+    turn(first, "one")
+    await worker.save(first)  # a new conversation is saved Rasa's way, then kept from its turn
+    await converse(worker, sender, "two")
+
+
+def test_past_its_size_the_least_recently_saved_tracker_goes(domain, tmp_path, monkeypatch):
+    from bot.serving import tracker_store
+
+    monkeypatch.setattr(tracker_store, "CACHE_SIZE", 3)
+    worker = store(CachedSQLTrackerStore, domain, tmp_path / "t.sqlite3")
+
+    async def go():
+        for sender in ("c1", "c2", "c3"):
+            await kept_conversation(worker, domain, sender)
+        await converse(worker, "c1", "three")  # c1 saved again: c2 is now the idlest
+        await kept_conversation(worker, domain, "c4")
+
+    asyncio.run(go())
+    assert list(worker._kept) == ["c3", "c1", "c4"]
+
+
+def test_a_tracker_idle_past_its_limit_goes(domain, tmp_path):
+    from bot.serving.tracker_store import CACHE_TTL_S
+
+    worker = store(CachedSQLTrackerStore, domain, tmp_path / "t.sqlite3")
+
+    async def go():
+        await kept_conversation(worker, domain, "idle")
+        await kept_conversation(worker, domain, "recent")
+        worker._kept["idle"].at -= CACHE_TTL_S + 1  # as if 10 minutes passed since its turn
+        await kept_conversation(worker, domain, "next")
+        assert list(worker._kept) == ["recent", "next"]
+        tracker = await worker.retrieve("idle")  # read from the database again
+        assert said(tracker) == ["one", "two"]
+
+    asyncio.run(go())

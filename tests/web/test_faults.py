@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from contextlib import closing
@@ -172,6 +173,61 @@ def test_database_down_then_back(stack):
         customer.close()
     eventually(lambda: healthz(stack)["down"] == [], 60)
     assert "ORD-10000005" in personal_answer(stack)
+
+
+def test_a_killed_rasa_worker_is_replaced_healthz_degraded_meanwhile(stack):
+    """RASA_WORKERS=2: customers chat while one worker is SIGKILLed. /healthz says degraded
+    (200, naming the missing worker) until a new worker answers; only the turns in flight when
+    the worker died fail (the apology)."""
+    main = child(stack, "rasa run")
+    victim = int(subprocess.run(["pgrep", "-P", str(main)], capture_output=True, text=True)
+                 .stdout.split()[0])  # fmt: skip
+    turns, halt = [], threading.Event()  # (sent, answered, status)
+
+    def customer(name: str) -> None:
+        with closing(stack.login(name)) as client:
+            while not halt.is_set():
+                sent = time.monotonic()
+                status = client.post(
+                    "/api/chat", json={"text": "解約方法を教えてください"}
+                ).status_code
+                turns.append((sent, time.monotonic(), status))
+                time.sleep(0.2)  # a customer reads the answer (and stays under the rate limit)
+
+    chatting = [threading.Thread(target=customer, args=(n,)) for n in ("sato", "ito", "suzuki")]
+    for thread in chatting:
+        thread.start()
+    try:
+        eventually(lambda: len(turns) >= 6, 60, 0.1)
+        killed = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+        while os.path.exists(f"/proc/{victim}") and "Z" not in state_of(victim):
+            time.sleep(0.01)
+        dead = time.monotonic()  # the moment of the kill: from the signal until the worker is gone
+        body = eventually(lambda: (b := healthz(stack))["status"] == "degraded" and b, 30, 0.1)
+        assert body["down"] == [] and body["degraded"] == ["rasa: 1 of 2 workers answer"]
+        assert body["rasa"]["workers"] == {"expected": 2, "answering": 1}
+        eventually(lambda: healthz(stack)["status"] == "ok", 120, 0.2)
+        after = len(turns)
+        eventually(lambda: len(turns) >= after + 6, 60, 0.1)
+    finally:
+        halt.set()
+        for thread in chatting:
+            thread.join(120)
+    board = httpx.get(f"http://127.0.0.1:{stack.rasa_port}/webhooks/web/workers", timeout=30)
+    assert victim not in board.json()["pids"] and len(board.json()["pids"]) == 2
+    failed = [turn for turn in turns if turn[2] != 200]
+    in_flight = [turn for turn in failed if turn[0] <= dead and turn[1] >= killed]
+    assert in_flight == failed, (killed, dead, failed)
+    assert len(failed) <= 3  # at most one turn in flight per customer
+    assert len(turns) - len(failed) >= 12
+
+
+def state_of(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
 
 
 def test_rasa_down_then_back_keeping_the_conversation(stack):

@@ -212,6 +212,35 @@ def test_a_restarted_rasa_server_loses_no_turn(cluster):
     ]  # fmt: skip
 
 
+def healthz(web: str) -> dict:
+    response = httpx.get(f"{web}/healthz", timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_killed_worker_of_either_server_is_replaced_and_reported(cluster):
+    """Web app 1 talks to Rasa server 1 and knows server 0 from RASA_SERVERS: both web apps
+    say degraded, naming the server that is a worker short, until the replacement answers."""
+    main = cluster["processes"]["rasa1"].pid
+    pids = subprocess.run(["pgrep", "-P", str(main)], capture_output=True, text=True).stdout
+    os.kill(int(pids.split()[0]), signal.SIGKILL)
+    own, other = cluster["web"][1], cluster["web"][0]
+    started = time.monotonic()
+    seen: dict[str, list[str]] = {}
+    while time.monotonic() - started < 300:
+        for web in (own, other):
+            body = healthz(web)
+            if body["degraded"]:
+                seen[web] = body["degraded"]
+        if len(seen) == 2 and all(healthz(w)["status"] == "ok" for w in (own, other)):
+            break
+        time.sleep(0.2)
+    assert seen[own] == ["rasa: 1 of 2 workers answer"]
+    assert seen[other] == [f"rasa {cluster['rasa'][1]}: 1 of 2 workers answer"]
+    assert healthz(own)["rasa"]["workers"] == {"expected": 2, "answering": 2}
+    assert say(cluster["rasa"][1], f"after-{uuid.uuid4().hex}", "支払い方法を教えて")
+
+
 def test_two_web_apps_share_the_customers_session(cluster):
     one, two = cluster["web"]
     with Client(base_url=one, timeout=120, trust_env=False) as first:
