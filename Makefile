@@ -19,7 +19,10 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 # Browser tests drive Debian's Chromium (never a browser a test tool downloads).
 CHROMIUM ?= /usr/bin/chromium
-BROWSER_PACKAGES := chromium fonts-noto-cjk
+BROWSER_PACKAGES := chromium fonts-noto-cjk npm
+# axe-core for the accessibility tests: pinned in package-lock.json, installed by `npm ci`
+# without install scripts (no test tool downloads a browser of its own).
+NPM ?= npm
 # rasa test nlu cross-validation folds in `make eval` (0 skips it; each fold trains once)
 FOLDS ?= 3
 
@@ -31,7 +34,7 @@ export SANIC_HOST := 127.0.0.1
 NLU_SOURCES := $(wildcard faq_corpus/*.yml) faq_catalog.yml
 TRAIN_INPUTS := config.yml domain.yml data/nlu/faq.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) $(wildcard bot/nlu/*.py)
 
-.PHONY: help setup run train test eval bench soak insights lint check-faq build-faq lock clean actions browser
+.PHONY: help setup run train test eval bench soak insights lint check-faq build-faq lock clean actions browser axe
 
 help:
 	@echo "make run    set up, train if needed, start the web app (http://127.0.0.1:8000/), Rasa and the actions"
@@ -93,20 +96,26 @@ endif
 run: models/.trained $(WEB_VENV)/.installed
 	$(PY) -m bot serve --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT) --web-port $(PORT) --host $(HOST)
 
-# Debian's chromium and a Japanese font for the browser tests; installed when missing (as root).
+# Debian's chromium, a Japanese font and npm for the browser tests; installed when missing (as root).
 browser:
-	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -qi "noto.*cjk"; then exit 0; fi; \
+	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -qi "noto.*cjk" && command -v $(NPM) >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing $(BROWSER_PACKAGES) from Debian for the browser tests"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
-	elif [ ! -x "$(CHROMIUM)" ]; then \
-	  echo "The browser tests need Debian's Chromium: sudo apt-get install $(BROWSER_PACKAGES)"; exit 1; \
+	elif [ ! -x "$(CHROMIUM)" ] || ! command -v $(NPM) >/dev/null; then \
+	  echo "The browser tests need Debian's Chromium and npm: sudo apt-get install $(BROWSER_PACKAGES)"; exit 1; \
 	fi
+
+axe: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json | browser
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	@touch $@
 
 # Each test file in the Python where its code runs (tests/conftest.py picks them): Rasa's, then
 # the web app's; the store's tests in both.
-test: models/.trained $(WEB_VENV)/.installed browser
+test: models/.trained $(WEB_VENV)/.installed browser axe
 	$(PY) -m bot faq build --corpus faq_corpus --check
 	$(PY) -m pytest
 	$(WEB_PY) -m pytest

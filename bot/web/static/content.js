@@ -18,12 +18,13 @@
     for (const entry of data.entries) {
       const button = el("button", "", `${entry.title}`);
       button.type = "button";
-      button.setAttribute("role", "listitem");
       button.dataset.id = entry.id;
       button.append(el("small", "", `  ${entry.id} / ${entry.category} / 例文 ${entry.examples.length}`));
       if (entry.id === current) button.setAttribute("aria-current", "true");
       button.addEventListener("click", () => edit(entry));
-      list.append(button);
+      const item = document.createElement("li");
+      item.append(button);
+      list.append(item);
     }
   }
 
