@@ -121,10 +121,12 @@ def markdown_rows(result: Dict[str, Any], name: str) -> List[str]:
         if now is None:
             continue
         shown = "all turns" if kind == "all_turns" else kind
+        extra = [now.get(k) for k in ("did_you_mean", "read_in_context")]
         rows.append(
             f"| {name} | {shown} ({now['turns']}) | {now['accuracy']:.3f} | "
-            f"{alone['accuracy']:.3f} | {now.get('did_you_mean', 0.0):.3f} | "
-            f"{now.get('read_in_context', 0.0):.3f} |"
+            f"{alone['accuracy']:.3f} | "
+            + " | ".join("–" if v is None else f"{v:.3f}" for v in extra)
+            + " |"
         )
     return rows
 
