@@ -201,7 +201,8 @@ def reading_of(parse: Dict[str, Any] | None, titles: Dict[str, Any]) -> Dict[str
     for side in ("alone", "in_context"):
         if out.get(side):
             label = out[side]["label"]
-            out[side] = {**out[side], "title": getattr(titles.get(label), "title", label)}
+            found = titles.get(f"faq/{label}") or titles.get(label)
+            out[side] = {**out[side], "title": getattr(found, "title", label)}
     return out
 
 

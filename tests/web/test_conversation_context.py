@@ -75,3 +75,20 @@ def test_context_never_crosses_conversations(stack):
         assert last_turn(stack, FOLLOW_UP)[1] != "no_corporate_number"
         chat(first, FOLLOW_UP)
         assert last_turn(stack, FOLLOW_UP)[1:] == ("no_corporate_number", "context")
+
+
+def test_the_agent_console_shows_a_turn_read_alone_and_in_context(stack):
+    with stack.login("agent") as agent:
+        response = agent.post("/api/agent/inspect", json={"text": FOLLOW_UP, "earlier": [OPENING]})
+        assert response.status_code == 200, response.text
+        reading = response.json()["context_reading"]
+        assert reading["used"] == "context"
+        assert reading["in_context"]["label"] == "no_corporate_number"
+        assert reading["alone"]["label"] != "no_corporate_number"
+        assert reading["in_context"]["title"] != "no_corporate_number"  # the entry's title
+        assert reading["why"]
+        alone = agent.post("/api/agent/inspect", json={"text": FOLLOW_UP}).json()
+        assert alone["context_reading"] is None  # no earlier turns: nothing to lean on
+        wrong = agent.post("/api/agent/inspect", json={"text": FOLLOW_UP, "earlier": "x"})
+        assert wrong.status_code == 422
+        assert "前の発言" in wrong.json()["error"]
