@@ -27,6 +27,11 @@ METHODS = ("join", "mix", "entry", "both", "prior")
 DEFAULTS: Dict[str, Any] = {"method": "entry", "weight": 1.0, "gain": 0.05, "questions": 1}
 # A named intent at least this confident keeps its place when the context reading is used.
 NAMED_INTENT_KEPT = 0.5
+# ... and so do the named intents together at least this confident (「わかりました」: thank 0.32,
+# deny 0.14, goodbye 0.13 …; on eval/shop/conversations.yml only follow-ups that are named
+# intents themselves, such as 「今電話つながる?」, reach it)
+NAMED_INTENTS_KEPT = 0.8
+NOT_NAMED = ("out_of_scope", "nlu_fallback")
 
 
 @dataclass
@@ -186,26 +191,28 @@ class ContextReader:
 def apply_choice(message: Any, choice: Choice, retrieval_intent: str) -> None:
     """Records the choice on the message; a context reading makes the question an FAQ one.
 
-    The intent classifier reads the message alone, so an elliptical follow-up (「Boxの場合は?」)
-    may look out of scope or like nothing; when the context reading is used, `faq` goes first
-    unless a named intent is confident (「ありがとう」 after an answer stays a thank-you)."""
+    The intent classifier reads the message alone, so an elliptical follow-up (「Boxの場合は?」,
+    「空欄でもいい?」) may look out of scope or like nothing in particular. When the context
+    reading is used, `faq` takes the weight of out_of_scope and of every named intent under
+    NAMED_INTENT_KEPT; a named intent at least that confident, or named intents together at
+    least NAMED_INTENTS_KEPT, keep their place (「ありがとう」 after an answer stays a thank-you)."""
     message.set("context_reading", choice.summary(), add_to_output=True)
     if choice.used != "context":
         return
     message.set("context_query", choice.reading.query)
     ranking = [dict(r) for r in message.get("intent_ranking") or []]
-    if not ranking or ranking[0].get("name") == retrieval_intent:
-        return
-    top = ranking[0]
-    named = top.get("name") not in ("out_of_scope", "nlu_fallback")
-    if named and float(top.get("confidence") or 0.0) >= NAMED_INTENT_KEPT:
+    named = [
+        float(r.get("confidence") or 0.0)
+        for r in ranking
+        if r.get("name") not in (retrieval_intent, *NOT_NAMED)
+    ]
+    if max(named, default=0.0) >= NAMED_INTENT_KEPT or sum(named) >= NAMED_INTENTS_KEPT:
         return
     faq = next((r for r in ranking if r.get("name") == retrieval_intent), None)
     faq = faq or {"name": retrieval_intent, "confidence": 0.0}
-    # faq and the displaced intent swap confidences: the ranking stays a distribution, and
-    # the fallback sees faq clearly ahead rather than tied with what it displaced.
-    top_confidence, faq_confidence = float(top.get("confidence") or 0), faq.get("confidence")
-    faq["confidence"], top["confidence"] = top_confidence, float(faq_confidence or 0.0)
-    reordered = [faq] + [r for r in ranking if r.get("name") != retrieval_intent]
-    message.set("intent", reordered[0], add_to_output=True)
-    message.set("intent_ranking", reordered, add_to_output=True)
+    others = [r for r in ranking if r.get("name") != retrieval_intent]
+    faq["confidence"] = min(1.0, sum(float(r.get("confidence") or 0.0) for r in [faq, *others]))
+    for other in others:
+        other["confidence"] = 0.0
+    message.set("intent", faq, add_to_output=True)
+    message.set("intent_ranking", [faq, *others], add_to_output=True)

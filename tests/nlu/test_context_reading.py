@@ -6,7 +6,7 @@ import pytest
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.context_reading import METHODS, ContextReader
+from bot.nlu.context_reading import METHODS, Choice, ContextReader, Reading, apply_choice
 
 PAYMENT = {"questions": ["支払いの期限を知りたい"], "entry": "payment_due_date"}
 
@@ -83,3 +83,35 @@ def test_the_methods_that_add_the_contexts_meaning_read_the_follow_up(pipeline, 
 def test_an_unknown_method_names_the_fix():
     with pytest.raises(ValueError, match="context.method"):
         ContextReader(None, {"method": "guess"}, str, str)
+
+
+def chosen_in_context(ranking: list) -> Message:
+    """A message whose context reading was used, with this intent ranking."""
+    message = Message(data={TEXT: "x"})
+    message.set("intent", ranking[0], add_to_output=True)
+    message.set("intent_ranking", ranking, add_to_output=True)
+    entry = Reading([{"intent_response_key": "faq/receipt", "confidence": 0.9}], None, "x")
+    alone = Reading([{"intent_response_key": "faq/receipt", "confidence": 0.3}], None, "x")
+    apply_choice(message, Choice("context", alone, entry, "why"), "faq")
+    return message
+
+
+def test_named_intents_together_keep_their_place():
+    # 「わかりました」: no named intent alone is confident, together they are.
+    weak = [("thank", 0.45), ("deny", 0.2), ("goodbye", 0.2), ("faq", 0.15)]
+    message = chosen_in_context([{"name": n, "confidence": c} for n, c in weak])
+    assert message.get("intent")["name"] == "thank"
+
+
+def test_weak_named_intents_and_out_of_scope_give_their_weight_to_faq():
+    weak = [("out_of_scope", 0.4), ("greet", 0.2), ("faq", 0.2), ("deny", 0.2)]
+    message = chosen_in_context([{"name": n, "confidence": c} for n, c in weak])
+    ranking = message.get("intent_ranking")
+    assert ranking[0] == {"name": "faq", "confidence": pytest.approx(1.0)}
+    assert all(r["confidence"] == 0.0 for r in ranking[1:])
+
+
+def test_a_question_clearly_out_of_scope_alone_stays_out_in_context(pipeline):
+    message = read(pipeline, "今日の天気は", PAYMENT, intent="out_of_scope", confidence=0.99)
+    assert message.get("scope")["out_of_scope"] is True
+    assert message.get("intent")["name"] == "out_of_scope"
