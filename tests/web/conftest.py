@@ -12,7 +12,7 @@ import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator
 
 import httpx
 import pytest
@@ -173,3 +173,45 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+# ---------------------------------------------------------------- the API tests' clients
+
+
+def project_files(project: Path) -> Dict[Path, bytes]:
+    """Every file a content edit may write: the corpus folder, the catalog, the training data."""
+    paths = sorted((project / "faq_corpus").iterdir())
+    paths += [project / "faq_catalog.yml", project / "data" / "nlu" / "faq.yml"]
+    return {path: path.read_bytes() for path in paths if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def users(stack):
+    """Logged-in clients shared by the module, by username ("" is an anonymous visitor)."""
+    clients: Dict[str, httpx.Client] = {}
+
+    def get(username: str) -> httpx.Client:
+        if username not in clients:
+            clients[username] = stack.login(username) if username else stack.client()
+        return clients[username]
+
+    yield get
+    for client in clients.values():
+        client.close()
+
+
+@pytest.fixture
+def visitor(stack):
+    with stack.client() as client:
+        yield client
+
+
+@pytest.fixture
+def restore_corpus(stack):
+    """Puts the scratch project's corpus, catalog and training data back byte for byte."""
+    before = project_files(stack.project)
+    yield before
+    for path in set(project_files(stack.project)) - set(before):
+        path.unlink()
+    for path, data in before.items():
+        path.write_bytes(data)
