@@ -7,6 +7,7 @@ retrains never touch the repository.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from httpx._client import ClientState
 from bot import corpora
 from bot.pythons import rasa_python
 from bot.serving.actions_server import free_port, wait_for
+from bot.web.corpus_edit import Paths
+from tests.web.corpus_scratch import MINI
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -215,3 +218,26 @@ def restore_corpus(stack):
         path.unlink()
     for path, data in before.items():
         path.write_bytes(data)
+
+
+# ---------------------------------------------------------------- the content editor's scratch corpora
+
+
+@pytest.fixture
+def shop(tmp_path) -> Paths:
+    """A scratch project with a copy of the shop's corpus, catalog and built training data."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "faq_corpus", project / "faq_corpus")
+    shutil.copy2(ROOT / "faq_catalog.yml", project / "faq_catalog.yml")
+    (project / "data" / "nlu").mkdir(parents=True)
+    shutil.copy2(ROOT / "data" / "nlu" / "faq.yml", project / "data" / "nlu" / "faq.yml")
+    return Paths(project, project / "faq_corpus", shop=True)
+
+
+@pytest.fixture
+def mini(shop) -> Paths:
+    """A non-shop corpus folder next to the shop's (relaxed rules, no catalog)."""
+    folder = shop.project / "mini"
+    folder.mkdir()
+    (folder / "shop.yml").write_text(MINI, encoding="utf-8")
+    return Paths(shop.project, folder, shop=False)
