@@ -35,7 +35,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     space = workspace(args.corpus)
     out = args.out or space.models
     if not space.shop:  # its own data folder: check, build, then train into models/<name>/
-        from bot.cli import cmd_faq_build
+        from bot.faq.commands import cmd_faq_build
 
         build = argparse.Namespace(corpus=args.corpus, output=space.faq_data, check=False)
         if cmd_faq_build(build) != 0:

@@ -5,7 +5,7 @@ Runs the whole stack (`python -m bot serve`) from a scratch copy of the project 
 var/bench/stack/, so the benchmark's edits, trainings and conversations never touch the
 repository, and writes reports/bench.json, bench.md and bench_curve.png. It reports; it does not
 fail on a slow machine. The drivers are in load.py, the reference in stock_rasa.py, the report in
-bench_report.py.
+bench_report.py, the scratch stack and its processes in bench_stack.py.
 """
 
 from __future__ import annotations
@@ -13,22 +13,27 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
-import shutil
-import signal
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import httpx
 
-from bot.corpora import copy_project
 from bot.evaluation import proc_cpu
 from bot.evaluation.bench_report import RATES, SESSIONS, write_report
+from bot.evaluation.bench_stack import (
+    children,
+    own_code,
+    phase,
+    rss_mib,
+    scratch_project,
+    start_stack,
+    stop_serve,
+)
 from bot.evaluation.evaluate import held_out_questions, parse_all
 from bot.evaluation.load import (
     Conversation,
@@ -44,8 +49,9 @@ from bot.evaluation.load import (
     web_customers,
 )
 from bot.evaluation.stock_rasa import start_stock, stock_project, stock_senders, wait_stock
+from bot.evaluation.worker_sweep import measure_worker_counts
 from bot.models import published_model
-from bot.serving.actions_server import free_port, stop, wait_for
+from bot.serving.actions_server import stop, wait_for
 
 EDIT_ENTRY, EDIT_QUESTION = "cancellation_method", "解約方法を教えてください。"
 # seconds of each closed-loop point (ours and stock alike), of each open-loop rate
@@ -53,60 +59,6 @@ CURVE_SECONDS = {1: 20, 5: 20, 10: 30, 25: 30, 50: 60}
 OPEN_SECONDS = 30
 QUICK_SECONDS = 4
 LONG_CONVERSATIONS, LONG_TURNS = 4, 40  # 3 pairs of a last and a first 8 turns
-# The checkout this bench runs from: the stack and the trainings it starts run the same code,
-# not whichever checkout the editable install points at.
-CODE_ROOT = Path(__file__).resolve().parents[2]
-
-
-def own_code(env: Dict[str, str]) -> Dict[str, str]:
-    """`env` with CODE_ROOT first on PYTHONPATH (children run `python -m bot` elsewhere)."""
-    paths = [str(CODE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    return dict(env, PYTHONPATH=os.pathsep.join(paths))
-
-
-@contextmanager
-def phase(result: Dict[str, Any], name: str) -> Iterator[None]:
-    """Records the machine's 1-minute load average at the start and end of a phase."""
-    start = round(os.getloadavg()[0], 2)
-    try:
-        yield
-    finally:
-        result.setdefault("load_avg", {})[name] = [start, round(os.getloadavg()[0], 2)]
-
-
-def rss_mib(pid: int, with_children: bool = False) -> float:
-    """Resident memory of a process (and of its children: Rasa's workers are children)."""
-    pids = [pid] + ([int(c) for c in _child_pids(pid)] if with_children else [])
-    total = 0.0
-    for one in pids:
-        try:
-            for line in Path(f"/proc/{one}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            pass
-    return round(total, 1)
-
-
-def _child_pids(pid: int) -> List[str]:
-    return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-
-
-def children(pid: int) -> Dict[str, int]:
-    found = {}
-    for child in _child_pids(pid):
-        command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        name = (
-            "rasa" if " rasa run" in command else "actions" if "actions_app" in command else "web"
-        )
-        found[name] = int(child)
-    return found
-
-
-def scratch_project(root: Path, into: Path) -> Path:
-    if into.exists():
-        shutil.rmtree(into)
-    return copy_project(root, into, published_model(root / "models"))
 
 
 def timed_train(project: Path, cache: Path, out: str, force: bool) -> float:
@@ -317,32 +269,6 @@ def parse_in_process(model: Path, texts: List[str]) -> Dict[str, Any]:
     )  # fmt: skip
 
 
-def start_stack(work: Path, token: str) -> tuple[subprocess.Popen, str, str]:
-    """`bot serve` of the scratch project on free ports; its environment passes through
-    (RASA_WORKERS among it)."""
-    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
-    env = dict(
-        os.environ, RASA_TELEMETRY_ENABLED="false", RASA_AUTH_TOKEN=token,
-        CHAT_RATE_LIMIT="100000/60", CLIENT_RATE_LIMIT="1000000/60", DATABASE_URL=f"sqlite:///{work / 'store.sqlite3'}",
-    )  # fmt: skip
-    with (work / "serve.log").open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--rasa-port", str(rasa_port),
-             "--actions-port", str(actions_port), "--web-port", str(web_port)],
-            cwd=work, env=own_code(env), stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    return server, f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{rasa_port}"
-
-
-def stop_serve(server: subprocess.Popen) -> None:
-    """Ctrl-C to `bot serve` (it stops its servers), killed after a minute."""
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-
-
 def bench(
     root: Path, reports: Path, train: bool = True, quick: bool = False, stock: bool = True
 ) -> int:
@@ -398,8 +324,6 @@ def bench(
         if stock_server is not None:
             stop(stock_server)
         stop_serve(server)
-    from bot.evaluation.worker_sweep import measure_worker_counts  # it imports this module
-
     seconds = QUICK_SECONDS if quick else CURVE_SECONDS[10]
     merge(result, measure_worker_counts(work, seconds))  # 1, 2, 3 Rasa workers at 10 sessions
     result["skipped"] = skipped

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from bot.faq.corpus import normalized_question
+from bot.insights import LOW_CONFIDENCE
 
-LOW_CONFIDENCE = 0.5
 GROUPS_SHOWN = 20
 
 

@@ -19,8 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bot.evaluation.bench import (
-    _child_pids,
+from bot.evaluation.bench_stack import (
+    child_pids,
     children,
     rss_mib,
     scratch_project,
@@ -52,7 +52,7 @@ def processes(serve_pid: int) -> Dict[str, int]:
     for name, pid in children(serve_pid).items():
         found["rasa main" if name == "rasa" else name] = pid
         if name == "rasa":
-            for n, worker in enumerate(sorted(int(p) for p in _child_pids(pid)), 1):
+            for n, worker in enumerate(sorted(int(p) for p in child_pids(pid)), 1):
                 found[f"rasa worker {n}"] = worker
     return found
 

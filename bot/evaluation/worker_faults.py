@@ -21,7 +21,13 @@ from typing import Any, Dict, List
 
 import httpx
 
-from bot.evaluation.bench import _child_pids, children, scratch_project, start_stack, stop_serve
+from bot.evaluation.bench_stack import (
+    child_pids,
+    children,
+    scratch_project,
+    start_stack,
+    stop_serve,
+)
 from bot.evaluation.load import web_customers
 from bot.serving.actions_server import wait_for
 
@@ -40,7 +46,7 @@ async def answering(client: httpx.AsyncClient, url: str, rasa_url: str, rasa_pid
         (await client.get(f"{rasa_url}/", timeout=2)).raise_for_status()
     except httpx.HTTPError:
         return 0
-    return len(_child_pids(rasa_pid))
+    return len(child_pids(rasa_pid))
 
 
 async def measure(url: str, rasa_url: str, serve_pid: int, workers: int, roll: bool) -> Dict:
@@ -68,7 +74,7 @@ async def measure(url: str, rasa_url: str, serve_pid: int, workers: int, roll: b
     async with httpx.AsyncClient(timeout=10) as client:
         await asyncio.sleep(BEFORE_S)
         rasa_pid = children(serve_pid)["rasa"]
-        victim = int(_child_pids(rasa_pid)[0])
+        victim = int(child_pids(rasa_pid)[0])
         killed = time.monotonic()
         if roll:
             os.killpg(rasa_pid, signal.SIGKILL)

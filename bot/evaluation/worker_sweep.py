@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Sequence
 
-from bot.evaluation.bench import phase, scratch_project, start_stack, stop_serve
+from bot.evaluation.bench_stack import phase, scratch_project, start_stack, stop_serve
 from bot.evaluation.load import closed_loop, web_customers
 from bot.serving.actions_server import wait_for
 

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Sequence
 
 import numpy as np
 
-from bot.evaluation.insights import LOW_CONFIDENCE
 from bot.faq.build import training_questions
 from bot.faq.corpus import load_corpus, normalized_question
+from bot.insights import LOW_CONFIDENCE
 from bot.nlu.embedder import Embedder, clean, load_embedder
 
 if TYPE_CHECKING:

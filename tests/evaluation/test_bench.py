@@ -167,7 +167,7 @@ def test_rasa_workers_recorded_from_the_environment(monkeypatch):
 
 
 def test_the_stack_runs_the_benchs_own_checkout():
-    from bot.evaluation.bench import CODE_ROOT, own_code
+    from bot.evaluation.bench_stack import CODE_ROOT, own_code
 
     assert (CODE_ROOT / "bot" / "evaluation" / "bench.py").is_file()
     env = own_code({"PYTHONPATH": "/elsewhere"})

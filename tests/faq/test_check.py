@@ -146,7 +146,7 @@ def test_cli_exits_non_zero_and_prints_each_problem(corpus, capsys, monkeypatch)
     path = corpus / "invoices.yml"
     replace_in(path, "- id: receipt", "- id: receipt_reissue")
     # the shop's catalog applies only to the shop's folder: point the CLI at a copy of it
-    monkeypatch.setattr("bot.cli.SHOP_CORPUS", corpus)
+    monkeypatch.setattr("bot.faq.commands.SHOP_CORPUS", corpus)
     assert main(["faq", "check", "--corpus", str(corpus)]) == 1
     err = capsys.readouterr().err
     assert "receipt_reissue" in err and "problem(s)" in err

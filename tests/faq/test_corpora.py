@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli import cmd_faq_build
 from bot.corpora import prepare, workspace
+from bot.faq.commands import cmd_faq_build
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,12 +7,13 @@ retrains never touch the repository.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator
 
 import httpx
 import pytest
@@ -21,6 +22,8 @@ from httpx._client import ClientState
 from bot import corpora
 from bot.pythons import rasa_python
 from bot.serving.actions_server import free_port, wait_for
+from bot.web.corpus_edit import Paths
+from tests.web.corpus_scratch import MINI
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -173,3 +176,68 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+# ---------------------------------------------------------------- the API tests' clients
+
+
+def project_files(project: Path) -> Dict[Path, bytes]:
+    """Every file a content edit may write: the corpus folder, the catalog, the training data."""
+    paths = sorted((project / "faq_corpus").iterdir())
+    paths += [project / "faq_catalog.yml", project / "data" / "nlu" / "faq.yml"]
+    return {path: path.read_bytes() for path in paths if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def users(stack):
+    """Logged-in clients shared by the module, by username ("" is an anonymous visitor)."""
+    clients: Dict[str, httpx.Client] = {}
+
+    def get(username: str) -> httpx.Client:
+        if username not in clients:
+            clients[username] = stack.login(username) if username else stack.client()
+        return clients[username]
+
+    yield get
+    for client in clients.values():
+        client.close()
+
+
+@pytest.fixture
+def visitor(stack):
+    with stack.client() as client:
+        yield client
+
+
+@pytest.fixture
+def restore_corpus(stack):
+    """Puts the scratch project's corpus, catalog and training data back byte for byte."""
+    before = project_files(stack.project)
+    yield before
+    for path in set(project_files(stack.project)) - set(before):
+        path.unlink()
+    for path, data in before.items():
+        path.write_bytes(data)
+
+
+# ---------------------------------------------------------------- the content editor's scratch corpora
+
+
+@pytest.fixture
+def shop(tmp_path) -> Paths:
+    """A scratch project with a copy of the shop's corpus, catalog and built training data."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "faq_corpus", project / "faq_corpus")
+    shutil.copy2(ROOT / "faq_catalog.yml", project / "faq_catalog.yml")
+    (project / "data" / "nlu").mkdir(parents=True)
+    shutil.copy2(ROOT / "data" / "nlu" / "faq.yml", project / "data" / "nlu" / "faq.yml")
+    return Paths(project, project / "faq_corpus", shop=True)
+
+
+@pytest.fixture
+def mini(shop) -> Paths:
+    """A non-shop corpus folder next to the shop's (relaxed rules, no catalog)."""
+    folder = shop.project / "mini"
+    folder.mkdir()
+    (folder / "shop.yml").write_text(MINI, encoding="utf-8")
+    return Paths(shop.project, folder, shop=False)

@@ -22,7 +22,7 @@ from bot.serving.actions_server import free_port
 from bot.store import Journal, TurnRecord
 from bot.web.app import create_app
 from bot.web.settings import Settings
-from tests.web.test_api import japanese_error
+from tests.web.api import japanese_error
 from tests.web.test_group_actions import PAPER_INVOICE, cli_check
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from bot.faq.titles import faq_titles
 from bot.serving.actions_server import free_port
 from bot.store import Journal
 from bot.store.models import Turn
-from tests.web.test_api import (
+from tests.web.api import (
     JAPANESE,
     app_client,
     corpus_entries,
@@ -39,12 +39,6 @@ def journal(stack) -> Iterator[Journal]:
         yield opened
     finally:
         opened.close()
-
-
-@pytest.fixture
-def visitor(stack):
-    with stack.client() as client:
-        yield client
 
 
 def answered(client: httpx.Client, text: str) -> tuple[int, List[dict]]:

@@ -22,7 +22,8 @@ from bot.pythons import rasa_python
 from bot.web.corpus_edit import EditRejected, Paths, find_entry
 from bot.web.group_actions import add_examples, chosen, draft_entry
 from bot.web.scope_edit import dismiss_questions, out_of_scope_examples
-from tests.web.test_corpus_edit import ROOT, changed_lines, files_of, problems, shop  # noqa: F401
+from tests.web.conftest import ROOT
+from tests.web.corpus_scratch import changed_lines, files_of, problems
 
 PAPER_INVOICE = (
     "請求書を紙で郵送してほしい",
@@ -42,7 +43,7 @@ def group_of(*texts: str, nearest: str | None = "invoice_issuance") -> QuestionG
 
 
 @pytest.fixture
-def project(shop) -> Paths:  # noqa: F811 - the scratch shop of test_corpus_edit
+def project(shop) -> Paths:
     """The scratch shop with its hand-written NLU files, out-of-scope examples among them."""
     for name in ("intents.yml", "out_of_scope.yml"):
         shutil.copy2(ROOT / "data" / "nlu" / name, shop.project / "data" / "nlu" / name)

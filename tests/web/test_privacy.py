@@ -21,8 +21,8 @@ from sqlalchemy import create_engine, text
 from bot.pythons import rasa_python
 from bot.store import Journal
 from bot.store.views import TurnView
+from tests.web.api import said
 from tests.web.conftest import scratch_stack
-from tests.web.test_api import said
 
 CARD_NOTICE = "ビリングカスタマセンタ 0120-047-128"
 WARNING_START = "ご入力いただいた内容に"
