@@ -214,7 +214,11 @@ def test_a_killed_rasa_worker_is_replaced_healthz_degraded_meanwhile(stack):
         halt.set()
         for thread in chatting:
             thread.join(120)
-    board = httpx.get(f"http://127.0.0.1:{stack.rasa_port}/webhooks/web/workers", timeout=30)
+    board = httpx.get(
+        f"http://127.0.0.1:{stack.rasa_port}/webhooks/web/workers",
+        params={"token": RASA_TOKEN},  # the web channel asks for Rasa's token, like its API
+        timeout=30,
+    )
     assert victim not in board.json()["pids"] and len(board.json()["pids"]) == 2
     failed = [turn for turn in turns if turn[2] != 200]
     in_flight = [turn for turn in failed if turn[0] <= dead and turn[1] >= killed]

@@ -169,22 +169,29 @@ def test_a_change_of_mind_replaces_the_value_and_never_repeats_the_offer(visitor
     assert history(visitor)[-len(changed["replies"]) - 1]["feedback"] == "unhelpful"
 
 
-def test_the_billing_topic_names_the_billing_center_first(stack, visitor):
-    turn_id, _ = answered(visitor, corpus_entries(stack.project)["payment_methods"].question)
+def test_a_change_of_payment_method_names_the_billing_center(stack, visitor):
+    # The seed sends a change of 請求先 or お支払方法 to the billing center (issue 23).
+    turn_id, _ = answered(visitor, corpus_entries(stack.project)["billing_payment_change"].question)
     contact = said(rate(visitor, turn_id, "unhelpful").json()["replies"])
-    assert "■ビリングカスタマセンタ" in contact and "0120-047-128" in contact
+    assert "ビリングカスタマセンタ" in contact and "0120-047-128" in contact
+    assert "0120-003300" not in contact
 
 
-def test_a_customer_with_a_web_only_plan_is_sent_to_the_inquiry_form(stack):
-    question = corpus_entries(stack.project)["order_change_cancel"].question
-    with logged_in(stack, "sato") as sato:
-        turn_id, _ = answered(sato, question)
+def test_order_changes_go_to_the_inquiry_form_and_cancellation_to_the_phone(stack):
+    # As the seed routes them, whoever asks: a web-only plan changes neither route (issue 23).
+    entries = corpus_entries(stack.project)
+    with logged_in(stack, "sato") as sato:  # sato's latest order is a web-only plan
+        turn_id, _ = answered(sato, entries["order_change_cancel"].question)
         contact = said(rate(sato, turn_id, "unhelpful").json()["replies"])
-    assert "「お問い合わせ」" in contact and "web限定プラン" in contact
-    with stack.client() as visitor:  # the same question from a visitor: the general center
-        turn_id, _ = answered(visitor, question)
+        assert "「お問い合わせ」" in contact and "0120-003300" not in contact
+        turn_id, _ = answered(sato, entries["cancellation_method"].question)
+        contact = said(rate(sato, turn_id, "unhelpful").json()["replies"])
+        assert "0120-003300" in contact and OPEN_OR_CLOSED.search(contact)
+        assert "お電話では受け付けておりません" not in contact
+    with stack.client() as visitor:
+        turn_id, _ = answered(visitor, entries["order_change_cancel"].question)
         contact = said(rate(visitor, turn_id, "unhelpful").json()["replies"])
-    assert "0120-003300" in contact and OPEN_OR_CLOSED.search(contact)
+    assert "「お問い合わせ」" in contact
 
 
 def test_only_masked_text_is_stored_and_shown(stack, journal):

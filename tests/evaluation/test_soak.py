@@ -1,5 +1,6 @@
-"""The soak (`python -m bot bench --soak MINUTES`) on a 1-minute run against the suite's stack:
-it reports every figure of every window. The figures themselves are for the report."""
+"""The soak (`python -m bot bench --soak MINUTES`) on a 1-minute run against a stack: it reports
+every figure of every window. The figures themselves are for the report. The soak is bench code
+and runs in Rasa's Python (`make soak`), so does this test, with the web tests' stack."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import json
 
 from bot.evaluation.soak import soak
 from bot.evaluation.soak_report import write_soak_report
+from tests.web.conftest import stack  # noqa: F401 - the fixture, in Rasa's Python too
 
 
-def test_a_one_minute_soak_reports_every_figure(stack, tmp_path):
+def test_a_one_minute_soak_reports_every_figure(stack, tmp_path):  # noqa: F811
     result = asyncio.run(soak(stack.url, stack.process.pid, stack.project, minutes=1))
     assert result["window_s"] == 20 and len(result["windows"]) == 3
     for window in result["windows"]:
