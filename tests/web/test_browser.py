@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 from bot.faq.corpus import load_corpus
 from tests.web.conftest import ROOT, screenshot
 
-VAGUE_QUESTIONS = ("届く", "期限", "契約", "書類")  # the bot is unsure and offers entries as buttons
+# The bot is unsure of these and offers entries as buttons.
+VAGUE_QUESTIONS = ("届く", "期限", "契約", "書類")
 PHONE = {"width": 390, "height": 844}
 
 
