@@ -182,8 +182,8 @@ class ContextReader:
             )
             return Choice("context", alone, in_context, why)
         why = (
-            f"この質問だけで {alone.label} {alone.confidence:.2f}。前の発言とあわせた "
-            f"{in_context.label} {in_context.confidence:.2f} のほうがはっきりしてはいません"
+            f"この質問だけで {alone.label} が {alone.confidence:.2f}。前の発言とあわせても "
+            f"{in_context.label} {in_context.confidence:.2f} で、これよりはっきりしません"
         )
         return Choice("alone", alone, in_context, why)
 
