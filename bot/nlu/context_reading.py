@@ -16,7 +16,7 @@ The methods and their figures are compared in `make eval` (the conversation deve
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
@@ -64,7 +64,6 @@ class Choice:
     alone: Reading
     context: Optional[Reading] = None
     why: str = ""
-    extra: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def reading(self) -> Reading:
@@ -87,7 +86,6 @@ class Choice:
             "why": self.why,
             "alone": brief(self.alone),
             "in_context": brief(self.context),
-            **self.extra,
         }
 
 
@@ -98,7 +96,7 @@ def unit(vector: np.ndarray) -> np.ndarray:
 
 def joined_text(context: Dict[str, Any], text: str, questions: int) -> str:
     """The last `questions` earlier questions and this one, as one text."""
-    earlier = [q for q in (context.get("questions") or [])][-questions:] if questions else []
+    earlier = (context.get("questions") or [])[-questions:] if questions else []
     return "。".join([*earlier, text])
 
 

@@ -361,14 +361,14 @@ class FaqRanker(GraphComponent):
 
     def _read(self, message: Message) -> List[Dict[str, Any]]:
         """The ranking of the reading used: alone, or in the conversation's context."""
-        signals = self.signals(message)
+        query, terms = embedding_of(message), content_terms(message.get(TOKENS_NAMES[TEXT]))
+        selector = (message.get("response_selector") or {}).get(self._config["retrieval_intent"])
+        ranking = self.ranking_of(self.signals_of(query, terms, selector))
         context = (message.get("metadata") or {}).get("context")
         if not context or not isinstance(context, dict) or self._config["context"] is None:
-            return self.ranking_of(signals)
-        query = embedding_of(message)
-        alone = Reading(self.ranking_of(signals), query, message.get(TEXT) or "")
+            return ranking
+        alone = Reading(ranking, query, message.get(TEXT) or "")
         reader = self.context_reader()
-        terms = content_terms(message.get(TOKENS_NAMES[TEXT]))
         choice = reader.choose(alone, reader.read(context, alone.text, query, terms))
         apply_choice(message, choice, self._config["retrieval_intent"])
         return choice.reading.ranking
