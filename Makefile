@@ -32,7 +32,11 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SANIC_HOST := 127.0.0.1
 
 NLU_SOURCES := $(wildcard faq_corpus/*.yml) faq_catalog.yml
-TRAIN_INPUTS := config.yml domain.yml data/nlu/faq.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) $(wildcard bot/nlu/*.py)
+# The dialogue model is retrained only when what it learns changes: the named intents, rules,
+# stories, the pipeline and its code. FAQ entries and out-of-scope examples are knowledge
+# (bot/knowledge/): an edit is published as a snapshot in seconds, never trained.
+KNOWLEDGE_DATA := data/nlu/faq.yml data/nlu/out_of_scope.yml
+TRAIN_INPUTS := config.yml domain.yml $(filter-out $(KNOWLEDGE_DATA),$(wildcard data/nlu/*.yml)) $(wildcard data/rules/*.yml data/stories/*.yml) $(wildcard bot/nlu/*.py)
 
 .PHONY: help setup run train test eval bench soak insights lint check-faq build-faq lock clean actions browser axe
 
@@ -43,7 +47,7 @@ help:
 	@echo "make insights  frequent fallback and low-confidence questions from the conversation log"
 	@echo "make bench  throughput and latency curves (and stock Rasa's), memory, training and edit-to-live times into reports/"
 	@echo "make soak   10 customers for SOAK_MINUTES (30): memory, files, latency per window"
-	@echo "make train  check + build the FAQ corpus and train a model into models/"
+	@echo "make train  check + build the FAQ corpus, train the model if its inputs changed, publish the FAQ"
 
 setup: $(VENV)/.installed $(WEB_VENV)/.installed
 
@@ -82,12 +86,14 @@ data/nlu/faq.yml: $(NLU_SOURCES) $(VENV)/.installed
 
 build-faq: data/nlu/faq.yml
 
-models/.trained: $(TRAIN_INPUTS) $(VENV)/.installed
+models/.trained: $(TRAIN_INPUTS) $(VENV)/.installed | data/nlu/faq.yml
 	$(PY) -m bot train --corpus faq_corpus
 	@touch $@
 
 ifeq ($(abspath $(FAQ_CORPUS)),$(abspath faq_corpus))
-train: models/.trained
+# The model when it is stale, then the FAQ as it is now (checked; unchanged: nothing published).
+train: models/.trained data/nlu/faq.yml
+	$(PY) -m bot knowledge publish --corpus faq_corpus --confirm
 else
 train: setup
 	$(PY) -m bot train --corpus $(FAQ_CORPUS)

@@ -1,4 +1,5 @@
-"""Command line: `python -m bot faq check|build`, `train`, `ask`, `serve`, `eval`, `data`."""
+"""Command line: `python -m bot faq check|build`, `train`, `ask`, `serve`, `eval`, `data`,
+`knowledge`."""
 
 from __future__ import annotations
 
@@ -323,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     insights.add_argument("--reports", type=Path, default=Path("reports"))
     insights.set_defaults(func=cmd_insights)
     _add_data_commands(sub)
+    from bot.knowledge.commands import add_knowledge_commands
+
+    add_knowledge_commands(sub, SHOP_CORPUS)
     return parser
 
 

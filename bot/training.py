@@ -80,5 +80,9 @@ def _validate_and_publish(args: argparse.Namespace, model: Path) -> int:
             return 3
     if not args.no_publish:
         publish(model, validation)
+        # The FAQ content for this model's config (bot/knowledge/): live without a new model.
+        from bot.knowledge.commands import publish_corpus
+
+        publish_corpus(args.corpus, "bot train", confirm=True)
     print(f"model: {model}")
     return 0

@@ -54,7 +54,7 @@ def faq_ranker(agent: Any) -> Any:
 
 def set_context(ranker: Any, settings: Optional[Dict[str, Any]]) -> None:
     ranker._config["context"] = settings  # noqa: SLF001 - the comparison's one knob
-    ranker._reader = None  # noqa: SLF001
+    ranker.context_reader().ranker.reader = None  # the index's reading, made again
 
 
 def compare(

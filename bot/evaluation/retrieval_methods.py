@@ -211,8 +211,8 @@ def run_dense(method: Method, corpus: Path, queries: List[Dict[str, Any]]) -> Di
     """e5 similarities (and BM25) per entry, fused by weighted z-scores as FaqRanker does."""
     import numpy as np
 
+    from bot.knowledge.index import zscores
     from bot.nlu.embedding_cache import cached_embedder
-    from bot.nlu.faq_ranker import zscores
 
     entries = corpus_entries(corpus)
     weights = dict(method.weights)

@@ -14,8 +14,15 @@ Each signal is turned into z-scores across the entries and the weighted sum is t
 a softmax over it (with `temperature`) is the confidence `P(entry | faq)`. The weights per kind
 of corpus come from measurements (`python -m bot.retrieval_eval`, `make eval`): see config.yml
 and config_few_examples.yml. The output is the ResponseSelector's format, so `utter_faq`, the
-rules and "did you mean" work unchanged, and each candidate carries its dense, lexical and
-fused scores for the agent console.
+rules and "did you mean" work unchanged, and each candidate carries its title and its dense,
+lexical and fused scores for the agent console.
+
+The index itself (bot/knowledge/index.py) comes from the published **knowledge snapshot**
+when the server has one (bot/knowledge/live.py: every worker pulls it from the web app and
+swaps it in whole), else from the model, which keeps the index it was trained with. Each turn
+reads the current index once: its ranking, its answer text (put in the parse, where
+bot/serving/knowledge_nlg.py takes it for `utter_faq`) and its titles come from one snapshot,
+whose id the parse carries (`response_selector.faq.response.knowledge`).
 """
 
 from __future__ import annotations
@@ -35,31 +42,20 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.bm25_ranker import Bm25Index, content_terms
+from bot.knowledge.build import RANKER_DEFAULTS, builder_config
+from bot.knowledge.index import SIGNALS, FaqIndex, Ranking, fit_classifier
+from bot.knowledge.live import live_knowledge
 from bot.nlu.context_reading import DEFAULTS as CONTEXT_DEFAULTS
 from bot.nlu.context_reading import ContextReader, Reading, apply_choice
 from bot.nlu.dense_featurizer import SentenceEmbeddingFeaturizer, embedding_of
 from bot.nlu.embedding_cache import cached_embedder
+from bot.nlu.lexical import content_terms
 from bot.nlu.sudachi_tokenizer import segmenter_for
 
 log = logging.getLogger(__name__)
-SIGNALS = ("dense", "answer", "bm25", "classifier", "selector")
-
-
-def zscores(values: np.ndarray) -> np.ndarray:
-    """(x - mean) / std across the entries; all zeros when the signal does not discriminate."""
-    std = float(values.std())
-    return (values - values.mean()) / std if std > 1e-9 else np.zeros_like(values)
-
-
-def softmax(values: np.ndarray) -> np.ndarray:
-    shifted = np.exp(values - values.max())
-    return shifted / shifted.sum()
-
-
-def group_max(similarities: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The maximum of each group of consecutive columns (groups begin at `starts`)."""
-    return np.maximum.reduceat(similarities, starts)
+__all__ = ["FaqRanker", "SIGNALS"]
+# A private (not output) property of the message: the index that ranked it, for the scope check.
+INDEX_PROPERTY = "faq_index"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -75,18 +71,7 @@ class FaqRanker(GraphComponent):
     def get_default_config() -> Dict[str, Any]:
         """Signal weights, BM25 parameters, the softmax temperature and the ranking length."""
         return {
-            "retrieval_intent": "faq",
-            "weights": {"dense": 1.0, "answer": 0.0, "bm25": 0.5, "classifier": 1.0},
-            "use_answers": True,  # BM25 indexes each entry's answer too
-            "example_kind": "query",  # or "passage"
-            "answer_with_question": False,
-            "answer_chars": 400,  # the start of an answer carries its topic
-            "k1": 1.2,
-            "b": 0.75,
-            "classifier_c": 10.0,
-            "temperature": 1.0,
-            "ranking_length": 10,
-            "embedder": None,
+            **RANKER_DEFAULTS,
             # the tokenizer's split mode, for the words of a question read in context
             "split_mode": "C",
             # reading a follow-up in its context (bot/nlu/context_reading.py); null: never
@@ -102,14 +87,11 @@ class FaqRanker(GraphComponent):
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         # The weights given replace the defaults as a whole: a signal not named counts 0.
-        weights = self._config["weights"] or self.get_default_config()["weights"]
-        unknown = set(weights) - set(SIGNALS)
-        if unknown:
-            raise ValueError(
-                f"FaqRanker weights: unknown signal(s) {sorted(unknown)} in config.yml; "
-                f"known: {', '.join(SIGNALS)}"
-            )
-        self._weights = {k: float(weights.get(k, 0.0)) for k in SIGNALS}
+        self._config["weights"] = self._config["weights"] or self.get_default_config()["weights"]
+        self._ranking = Ranking.of(self._config)
+        self._weights = self._ranking.weights
+        given = {k: v for k, v in config.items() if k in RANKER_DEFAULTS}
+        self._builder = builder_config(given, self._config["split_mode"])
         self._storage, self._resource = model_storage, resource
         state = state or {}
         self._keys: List[str] = state.get("keys", [])
@@ -119,9 +101,31 @@ class FaqRanker(GraphComponent):
         self._answers = state.get("answers")
         self._coef, self._intercept = state.get("coef"), state.get("intercept")
         self._documents: List[List[str]] = state.get("documents", [])
-        self._bm25 = Bm25Index(self._documents, self._config["k1"], self._config["b"])
-        self._centroids: np.ndarray | None = None
-        self._reader: ContextReader | None = None
+        self._own: FaqIndex = self._own_index()
+        self._live = live_knowledge() if state else None
+        if self._live is not None:
+            self._index()  # the snapshot's index built now, not on the first turn
+
+    def _own_index(self) -> FaqIndex:
+        """The index the model was trained with (no snapshot id)."""
+        return FaqIndex(
+            keys=self._keys,
+            examples=self._examples,
+            starts=self._starts,
+            documents=self._documents,
+            ranking=self._ranking,
+            coef=self._coef,
+            intercept=self._intercept,
+            answers=self._answers,
+        )
+
+    def _index(self) -> FaqIndex:
+        """The published snapshot's index when this server has one, else the model's own."""
+        if self._live is not None:
+            index = self._live.index_for({**self._config, "weights": self._weights}, self._builder)
+            if index is not None:
+                return index
+        return self._own
 
     @classmethod
     def create(
@@ -160,7 +164,6 @@ class FaqRanker(GraphComponent):
             terms[k] + (tokenized_answers.get(k, []) if self._config["use_answers"] else [])
             for k in self._keys
         ]
-        self._bm25 = Bm25Index(self._documents, self._config["k1"], self._config["b"])
         embedder = cached_embedder(self._config["embedder"])
         as_queries = np.concatenate([np.stack(vectors[k]) for k in self._keys])
         if self._config["example_kind"] == "passage":
@@ -170,7 +173,6 @@ class FaqRanker(GraphComponent):
             self._examples = as_queries
         sizes = np.array([len(vectors[k]) for k in self._keys])
         self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        self._centroids = None
         if self._weights["answer"]:
             answers = [
                 self._answer_text(k, texts[k][0] if self._config["answer_with_question"] else "")
@@ -178,7 +180,10 @@ class FaqRanker(GraphComponent):
             ]
             self._answers = embedder.training(answers, kind="passage")
         if self._weights["classifier"]:
-            self._fit_classifier(as_queries, sizes)
+            self._coef, self._intercept = fit_classifier(
+                as_queries, sizes, float(self._config["classifier_c"])
+            )
+        self._own = self._own_index()
         self._persist()
         return self._resource
 
@@ -197,26 +202,6 @@ class FaqRanker(GraphComponent):
             if key in self._responses and key not in out:
                 out[key] = content_terms(example.get(TOKENS_NAMES[RESPONSE]))
         return out
-
-    def _fit_classifier(self, vectors: np.ndarray, sizes: np.ndarray) -> None:
-        """Logistic regression from the question's vector to its entry (the `classifier`)."""
-        from sklearn.linear_model import LogisticRegression
-
-        labels = np.repeat(np.arange(len(self._keys)), sizes)
-        if len(self._keys) < 2:
-            return
-        model = LogisticRegression(C=self._config["classifier_c"], max_iter=1000)
-        model.fit(vectors, labels)
-        coef = np.zeros((len(self._keys), vectors.shape[1]), np.float32)
-        intercept = np.zeros(len(self._keys), np.float32)
-        if len(model.classes_) == 2:  # sklearn keeps one row for two classes
-            coef[model.classes_[1]], intercept[model.classes_[1]] = (
-                model.coef_[0],
-                model.intercept_[0],
-            )
-        else:
-            coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
-        self._coef, self._intercept = coef, intercept
 
     def _persist(self) -> None:
         arrays = {"examples": self._examples, "starts": self._starts}
@@ -269,30 +254,11 @@ class FaqRanker(GraphComponent):
         self, query: np.ndarray | None, terms: List[str], selector: Dict[str, Any] | None = None
     ) -> Dict[str, np.ndarray]:
         """The signals of a question given as its vector and its content words."""
-        n = len(self._keys)
-        out: Dict[str, np.ndarray] = {}
-        if query is not None and len(self._examples):
-            out["dense"] = group_max(self._examples @ query, self._starts)
-            if self._answers is not None:
-                out["answer"] = self._answers @ query
-            if self._coef is not None:
-                logits = self._coef @ query + self._intercept
-                shifted = logits - logits.max()
-                out["classifier"] = shifted - np.log(np.exp(shifted).sum())  # log P(entry)
-        out["bm25"] = self._bm25.scores(terms, n)
-        if selector and selector.get("ranking"):
-            given = {r["intent_response_key"]: float(r["confidence"]) for r in selector["ranking"]}
-            floor = min(given.values()) / 2 if given else 1e-6
-            out["selector"] = np.log(np.array([max(given.get(k, floor), 1e-9) for k in self._keys]))
-        return out
+        return self._index().signals_of(query, terms, selector)
 
     def fused(self, signals: Dict[str, np.ndarray]) -> np.ndarray:
         """The weighted sum of the signals' z-scores, one value per entry."""
-        fused = np.zeros(len(self._keys))
-        for name, values in signals.items():
-            if self._weights.get(name):
-                fused += self._weights[name] * zscores(values)
-        return fused
+        return self._index().fused(signals)
 
     def rank(self, message: Message) -> List[Dict[str, Any]]:
         """The entries best first, with confidence and the dense, lexical and fused scores."""
@@ -302,35 +268,16 @@ class FaqRanker(GraphComponent):
         self, signals: Dict[str, np.ndarray], fused: np.ndarray | None = None
     ) -> List[Dict[str, Any]]:
         """The entries best first from their signals (or a fused score computed from them)."""
-        fused = self.fused(signals) if fused is None else fused
-        confidence = softmax(fused * self._config["temperature"])
-        order = np.argsort(-fused, kind="stable")[: self._config["ranking_length"]]
-        dense, lexical = signals.get("dense"), signals["bm25"]
-        return [
-            {
-                "id": int(i),
-                "intent_response_key": self._keys[i],
-                "confidence": float(confidence[i]),
-                "scores": {
-                    "dense": round(float(dense[i]), 4) if dense is not None else None,
-                    "lexical": round(float(lexical[i]), 4),
-                    "fused": round(float(fused[i]), 4),
-                },
-            }
-            for i in order
-        ]
+        return self._index().ranking_of(signals, fused)
 
     @property
     def keys(self) -> List[str]:
         """The entries' response keys (`faq/<id>`), in the order of every signal."""
-        return self._keys
+        return self._index().keys
 
     def centroids(self) -> np.ndarray:
         """Each entry's mean example vector, unit length (the entry's place in meaning)."""
-        if self._centroids is None:
-            sums = np.add.reduceat(self._examples, self._starts, axis=0)
-            self._centroids = sums / np.linalg.norm(sums, axis=1, keepdims=True).clip(1e-9)
-        return self._centroids
+        return self._index().centroids()
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Puts the ranking in the ResponseSelector's place, so `utter_faq` answers the best.
@@ -339,49 +286,60 @@ class FaqRanker(GraphComponent):
         and that reading is used when it is clearly better (bot/nlu/context_reading.py)."""
         intent = self._config["retrieval_intent"]
         for message in messages:
-            if not self._keys:
+            index = self._index()  # once per turn: one snapshot ranks and answers it
+            if not index.keys:
                 continue
-            ranking = self._read(message)
+            message.set(INDEX_PROPERTY, index)
+            ranking = self._read(message, index)
             best = ranking[0]
             key = best["intent_response_key"]
+            if index.entries:
+                for candidate in ranking:
+                    candidate["title"] = index.title_of(candidate["intent_response_key"])
+                answer = index.answer_of(key)
+                responses = [{"text": answer}] if answer is not None else None
+            else:
+                responses = self._responses.get(key)
             properties = dict(message.get("response_selector") or {})
             retrieval_intents = set(properties.get("all_retrieval_intents") or [])
             properties["all_retrieval_intents"] = sorted(retrieval_intents | {intent})
             properties[intent] = {
                 "response": {
-                    "responses": self._responses.get(key),
+                    "responses": responses,
                     "confidence": best["confidence"],
                     "intent_response_key": key,
                     "utter_action": f"utter_{key}",
+                    "knowledge": index.snapshot_id or None,
                 },
                 "ranking": ranking,
             }
             message.set("response_selector", properties, add_to_output=True)
         return messages
 
-    def _read(self, message: Message) -> List[Dict[str, Any]]:
+    def _read(self, message: Message, index: FaqIndex) -> List[Dict[str, Any]]:
         """The ranking of the reading used: alone, or in the conversation's context."""
         query, terms = embedding_of(message), content_terms(message.get(TOKENS_NAMES[TEXT]))
         selector = (message.get("response_selector") or {}).get(self._config["retrieval_intent"])
-        ranking = self.ranking_of(self.signals_of(query, terms, selector))
+        ranking = index.ranking_of(index.signals_of(query, terms, selector))
         context = (message.get("metadata") or {}).get("context")
         if not context or not isinstance(context, dict) or self._config["context"] is None:
             return ranking
         alone = Reading(ranking, query, message.get(TEXT) or "")
-        reader = self.context_reader()
+        reader = self.context_reader(index)
         choice = reader.choose(alone, reader.read(context, alone.text, query, terms))
         apply_choice(message, choice, self._config["retrieval_intent"])
         return choice.reading.ranking
 
-    def context_reader(self) -> ContextReader:
-        """The in-context reading (its config: `context` in config.yml)."""
-        if self._reader is None:
+    def context_reader(self, index: FaqIndex | None = None) -> ContextReader:
+        """The in-context reading of an index (its config: `context` in config.yml)."""
+        index = index or self._index()
+        if index.reader is None:
             embedder = cached_embedder(self._config["embedder"])
             segmenter = segmenter_for(self._config["split_mode"])
-            self._reader = ContextReader(
-                self, self._config["context"], embedder.query, segmenter.tokens
+            index.reader = ContextReader(
+                index, self._config["context"], embedder.query, segmenter.tokens
             )
-        return self._reader
+        return index.reader
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to add to the training data."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Set, Type
+from typing import Any, Dict, List, Set, Tuple, Type
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,11 +28,12 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Token
-from rasa.shared.nlu.constants import INTENT, RESPONSE, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, RESPONSE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.dense_featurizer import SentenceEmbeddingFeaturizer, embedding_of
+from bot.nlu.faq_ranker import INDEX_PROPERTY
 from bot.nlu.sudachi_tokenizer import normalize_width
 
 PROPER_NOUN = "固有名詞"
@@ -104,8 +105,11 @@ class MeaningScopeClassifier(GraphComponent):
         state = state or {}
         self._outside = state.get("outside", np.zeros((0, 0), np.float32))
         self._inside = state.get("inside", np.zeros((0, 0), np.float32))
+        # the named intents' examples alone: a knowledge snapshot brings the FAQ's own
+        self._named = state.get("named")
         self._known: Set[str] = set(state.get("known", []))
         self._kinds = known_kinds(self._known)
+        self._with_snapshot: Tuple[str, Any] = ("", None)
 
     @classmethod
     def create(
@@ -121,7 +125,7 @@ class MeaningScopeClassifier(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         """Keeps the vectors of out-of-scope and in-scope examples and the shop's own names."""
         out_intent = self._config["out_of_scope_intent"]
-        outside, inside = [], []
+        outside, inside, named = [], [], []
         known: Set[str] = set()
         for example in training_data.intent_examples:
             vector = embedding_of(example)
@@ -131,6 +135,8 @@ class MeaningScopeClassifier(GraphComponent):
                 outside.append(vector)
                 continue
             inside.append(vector)
+            if not example.get(INTENT_RESPONSE_KEY):
+                named.append(vector)
             for attribute in (TEXT, RESPONSE):
                 known.update(name_candidates(example.get(TOKENS_NAMES[attribute])))
         for table in training_data.lookup_tables:
@@ -138,10 +144,18 @@ class MeaningScopeClassifier(GraphComponent):
                 known.update(normalize_width(str(e)).strip() for e in table.get("elements") or [])
         self._outside = np.stack(outside) if outside else np.zeros((0, 0), np.float32)
         self._inside = np.stack(inside) if inside else np.zeros((0, 0), np.float32)
+        self._named = (
+            np.stack(named) if named else np.zeros((0, self._inside.shape[-1]), np.float32)
+        )
         self._known = {k for k in known if k}
         self._kinds = known_kinds(self._known)
         with self._storage.write_to(self._resource) as directory:
-            np.savez(directory / "scope.npz", outside=self._outside, inside=self._inside)
+            np.savez(
+                directory / "scope.npz",
+                outside=self._outside,
+                inside=self._inside,
+                named=self._named,
+            )
             (directory / "known.json").write_text(
                 json.dumps(sorted(self._known), ensure_ascii=False), encoding="utf-8"
             )
@@ -166,6 +180,28 @@ class MeaningScopeClassifier(GraphComponent):
             return cls(config, model_storage, resource)
         return cls(config, model_storage, resource, state)
 
+    def _sets(self, message: Message) -> Tuple[np.ndarray, np.ndarray, Set[str], Set[str]]:
+        """In-scope and out-of-scope vectors, known names and kinds: the model's, with the FAQ's
+        own taken from the knowledge snapshot that ranked this message, when there is one."""
+        index = message.get(INDEX_PROPERTY)
+        snapshot = getattr(index, "snapshot_id", "")
+        if not snapshot or self._named is None:
+            return self._inside, self._outside, self._known, self._kinds
+        cached_id, cached = self._with_snapshot
+        if cached_id != snapshot:
+            inside = self._inside
+            if index.example_kind == "query" and len(index.examples):
+                inside = (
+                    np.vstack([self._named, index.examples]) if len(self._named) else index.examples
+                )
+            outside = (
+                index.outside if index.outside is not None and len(index.outside) else self._outside
+            )
+            known = self._known | set(index.names)
+            cached = (inside, outside, known, known_kinds(known))
+            self._with_snapshot = (snapshot, cached)
+        return cached
+
     def foreign_names(self, message: Message) -> List[str]:
         """Proper nouns of the question that neither the shop's data nor its names mention.
 
@@ -176,6 +212,7 @@ class MeaningScopeClassifier(GraphComponent):
         Latin letters (「invoice」, 「receipt」: a spelling of a word, not a name).
         """
         text = message.get(TEXT) or ""
+        _, _, known, kinds = self._sets(message)
         tokens = [
             t
             for t in message.get(TOKENS_NAMES[TEXT]) or []
@@ -185,16 +222,17 @@ class MeaningScopeClassifier(GraphComponent):
         return [
             n
             for n in dict.fromkeys(t.text for t in tokens)
-            if n not in self._known
-            and not any(len(k) >= 2 and (k in n or n in k) for k in self._known)
-            and not self._of_a_known_kind(n)
+            if n not in known
+            and not any(len(k) >= 2 and (k in n or n in k) for k in known)
+            and not self._of_a_known_kind(n, kinds)
         ]
 
-    def _of_a_known_kind(self, name: str) -> bool:
+    def _of_a_known_kind(self, name: str, kinds: Set[str] | None = None) -> bool:
         """Ends with the same word of two or more characters as a longer known name."""
+        kinds = self._kinds if kinds is None else kinds
         for size in range(len(name) - 1, 1, -1):
             tail = name[-size:]
-            if tail in self._kinds:
+            if tail in kinds:
                 return True
         return False
 
@@ -202,11 +240,12 @@ class MeaningScopeClassifier(GraphComponent):
         """The two similarities, the foreign names and the verdict, or None without vectors."""
         query = message.get("context_query")  # the vector of the context reading, if used
         query = embedding_of(message) if query is None else query
-        if query is None or not len(self._outside) or not len(self._inside):
+        inside_vectors, outside_vectors, _, _ = self._sets(message)
+        if query is None or not len(outside_vectors) or not len(inside_vectors):
             return None
         k = self._config["neighbours"]
-        outside = top_mean(self._outside @ query, k)
-        inside = top_mean(self._inside @ query, k)
+        outside = top_mean(outside_vectors @ query, k)
+        inside = top_mean(inside_vectors @ query, k)
         foreign = self.foreign_names(message)
         margin = outside - inside + (self._config["foreign_name_bonus"] if foreign else 0.0)
         context = message.get("context_query") is not None
@@ -215,8 +254,8 @@ class MeaningScopeClassifier(GraphComponent):
             # conversation cannot make it the shop's question.
             alone = embedding_of(message)
             if alone is not None:
-                alone_margin = top_mean(self._outside @ alone, k) - top_mean(
-                    self._inside @ alone, k
+                alone_margin = top_mean(outside_vectors @ alone, k) - top_mean(
+                    inside_vectors @ alone, k
                 )
                 margin = max(margin, alone_margin - self._config["context_out_margin"])
         return {

@@ -84,13 +84,18 @@ def model_server(env: Dict[str, str]) -> Dict[str, Any] | None:
     return {"url": url, "token": token, "wait_time_between_pulls": interval}
 
 
+NLG = "bot.serving.knowledge_nlg.KnowledgeNLG"
+
+
 def endpoints(actions_url: str, env: Dict[str, str] | None = None) -> Dict[str, Any]:
     """Rasa's endpoints for the current profile."""
     env = dict(os.environ if env is None else env)
     # Selective domain: our actions never read the domain, so Rasa stops sending all of it
     # (every FAQ answer) with each action call.
     config: Dict[str, Any] = {
-        "action_endpoint": {"url": actions_url, "enable_selective_domain": True}
+        "action_endpoint": {"url": actions_url, "enable_selective_domain": True},
+        # FAQ answers from the turn's knowledge snapshot (bot/serving/knowledge_nlg.py)
+        "nlg": {"type": NLG},
     }
     if env.get("ACTIONS_TOKEN"):  # Rasa sends it as ?token= (bot/serving/actions_app.py)
         config["action_endpoint"]["token"] = env["ACTIONS_TOKEN"]

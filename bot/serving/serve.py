@@ -85,6 +85,13 @@ def serve(
     token_secret()  # made up now if unset (development), so the children share it
     Path("var").mkdir(exist_ok=True)  # embedded SQLite files: the store and Rasa's trackers
     ensure_seeded(make_engine())  # the embedded SQLite store is created and seeded on first run
+    # The FAQ as it is on disk, live from the first turn (unchanged: nothing is published).
+    from bot.knowledge.commands import publish_corpus
+
+    if publish_corpus(Path(os.environ.get("FAQ_CORPUS", "faq_corpus")), "bot serve", True) != 0:
+        print(
+            "the FAQ corpus did not pass its check: the last published one answers", file=sys.stderr
+        )
     retention_age()  # a bad BOT_RETENTION_DAYS stops the start, not the first purge a day later
     rasa_token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(32)
     actions_token()  # made up now if unset: the actions, Rasa and the web app share it

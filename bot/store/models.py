@@ -162,7 +162,14 @@ class Invoice(Base):
 
 STAFF_ROLES = ("agent", "content", "admin")
 FEEDBACK = ("helpful", "unhelpful")  # 役に立った / 役に立たなかった
-AUDIT_ACTIONS = ("answer_as_customer", "export", "erase", "purge")
+AUDIT_ACTIONS = (
+    "answer_as_customer",
+    "export",
+    "erase",
+    "purge",
+    "knowledge_publish",
+    "knowledge_rollback",
+)
 
 
 class Staff(Base):

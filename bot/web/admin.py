@@ -20,6 +20,8 @@ ACTION_TITLES = {
     "export": "お客さまのデータの書き出し",
     "erase": "お客さまの会話の削除",
     "purge": "保存期間を過ぎた会話の削除",
+    "knowledge_publish": "FAQ の内容を公開",
+    "knowledge_rollback": "FAQ の内容を以前の版に戻す",
 }
 assert set(ACTION_TITLES) == set(AUDIT_ACTIONS)
 

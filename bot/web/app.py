@@ -21,9 +21,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.faq.catalog import Contact, load_catalog
 from bot.privacy.detect import Masker
 from bot.store import Journal, ensure_seeded, make_engine
-from bot.web import admin, agent, chat, content, content_groups, feedback, model_server
+from bot.web import (
+    admin,
+    agent,
+    chat,
+    content,
+    content_groups,
+    content_publish,
+    feedback,
+    knowledge_server,
+    model_server,
+)
 from bot.web.common import ROLE_NAMES, ApiError, AppState, current_session
 from bot.web.health import health
+from bot.web.publisher import Publisher
 from bot.web.sessions import RedisSessionStore, RedisWindow, SessionStore, SlidingWindow
 from bot.web.settings import Settings
 from bot.web.trainer import Trainer
@@ -148,7 +159,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             masker=Masker(contact.phone for contact in [MAIN_LINE, *contacts.values()]),
             contacts={key: contact.render() for key, contact in contacts.items()},
         )
-        app.state.trainer = Trainer(settings, upstream)
+        app.state.publisher = Publisher(settings, engine)
+        app.state.trainer = Trainer(settings, upstream, app.state.publisher)
         try:
             yield
         finally:
@@ -247,5 +259,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(content_groups.router)
     app.include_router(admin.router)
     app.include_router(model_server.router)
+    app.include_router(knowledge_server.router)
+    app.include_router(content_publish.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

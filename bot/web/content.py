@@ -82,8 +82,9 @@ async def _save(
     warnings = await confusions(request, faq_id, new)
     saved = await run_in_threadpool(find_entry, paths_of(request), faq_id)
     what = "追加" if category is not None else "編集"
-    request.app.state.trainer.note(f"エントリ {faq_id} を{what}")
-    return {"entry": saved, "warnings": warnings, "retrain_needed": True}
+    request.app.state.publisher.note(f"エントリ {faq_id} を{what}")
+    # Live once published (bot/web/publisher.py): no model is trained for an FAQ edit.
+    return {"entry": saved, "warnings": warnings, "publish_needed": True}
 
 
 async def add_entry(request: Request, data: Dict[str, Any]) -> dict:

@@ -81,8 +81,8 @@ def _chosen(group, texts: List[str]) -> List[str]:
 
 def _done(request: Request, change: str, **body: Any) -> dict:
     _forget(request)
-    request.app.state.trainer.note(change)
-    return {**body, "retrain_needed": True}
+    request.app.state.publisher.note(change)
+    return {**body, "publish_needed": True}
 
 
 @router.get("")

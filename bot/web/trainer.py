@@ -59,8 +59,8 @@ def validation_message(result: Optional[Dict[str, Any]]) -> str:
 class Trainer:
     """One retrain at a time: trains in a child process, then swaps the model into Rasa."""
 
-    def __init__(self, settings: Settings, upstream: Upstream) -> None:
-        self.settings, self.upstream = settings, upstream
+    def __init__(self, settings: Settings, upstream: Upstream, publisher: Any = None) -> None:
+        self.settings, self.upstream, self.publisher = settings, upstream, publisher
         self.log: Deque[str] = deque(maxlen=60)
         self.status: Dict[str, Any] = {"state": "idle", "progress": 0, "stage": "", "message": ""}
         self.pending: List[str] = []  # saved changes the running model does not have yet
@@ -194,6 +194,9 @@ class Trainer:
                 return
             self._set(stage="新しいモデルを公開中", progress=95, model=model.name)
             await self._go_live(model)
+            if self.status["state"] == "succeeded" and self.publisher is not None:
+                # The FAQ content as saved goes live with the model (a snapshot for its config).
+                await self.publisher.publish(self.status.get("requested_by", ""), "trainer", True)
         except UpstreamError as error:
             self._fail(
                 f"新しいモデルで Rasa が応答しているか確かめられませんでした({error.reason})。"

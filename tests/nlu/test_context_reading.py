@@ -70,14 +70,15 @@ def test_a_confident_named_intent_keeps_its_place(pipeline):
 @pytest.mark.parametrize("method", [m for m in METHODS if m != "prior"])
 def test_the_methods_that_add_the_contexts_meaning_read_the_follow_up(pipeline, method):
     ranker = pipeline[2]
-    ranker._reader = ContextReader(  # noqa: SLF001 - one method at a time
-        ranker, {"method": method, "gain": 0.0}, *ranker.context_reader()._parts()
+    index = ranker.context_reader().ranker  # one method at a time, on the index that ranks
+    index.reader = ContextReader(
+        index, {"method": method, "gain": 0.0}, *ranker.context_reader()._parts()
     )
     try:
         message = read(pipeline, "それって延ばせる?", PAYMENT)
         assert best(message) == "faq/payment_due_date"
     finally:
-        ranker._reader = None  # noqa: SLF001
+        index.reader = None
 
 
 def test_an_unknown_method_names_the_fix():

@@ -11,9 +11,10 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.knowledge.index import group_max, zscores
 from bot.nlu import embedding_cache
 from bot.nlu.dense_featurizer import SentenceEmbeddingFeaturizer, embedding_of
-from bot.nlu.faq_ranker import FaqRanker, group_max, zscores
+from bot.nlu.faq_ranker import FaqRanker
 from bot.nlu.scope import MeaningScopeClassifier
 from bot.nlu.sudachi_tokenizer import SudachiTokenizer
 from tests.nlu.conftest import TRAINING
