@@ -106,9 +106,11 @@ run: models/.trained $(WEB_VENV)/.installed
 browser:
 	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -qi "noto.*cjk" && command -v $(NPM) >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing $(BROWSER_PACKAGES) from Debian for the browser tests"; \
+	  packages="chromium fonts-noto-cjk"; \
+	  command -v $(NPM) >/dev/null || packages="$$packages npm"; \
+	  echo "installing $$packages from Debian for the browser tests"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$packages >/dev/null; \
 	elif [ ! -x "$(CHROMIUM)" ] || ! command -v $(NPM) >/dev/null; then \
 	  echo "The browser tests need Debian's Chromium and npm: sudo apt-get install $(BROWSER_PACKAGES)"; exit 1; \
 	fi

@@ -155,8 +155,16 @@ def build_snapshot(
         arrays["answers"] = embedder.training(passages, kind="passage")
     if weights.get("classifier"):
         keys = [f"faq/{e.id}" for e in entries]
-        start = _warm_start(base, keys, builder_config(ranker, split_mode))
-        coef, intercept = fit_classifier(as_queries, sizes, float(config["classifier_c"]), start)
+        same = _same_fit(
+            base, keys, as_queries, arrays["starts"], builder_config(ranker, split_mode)
+        )
+        if same is not None:  # the fit's inputs are the live snapshot's: so are its weights
+            coef, intercept = same
+        else:
+            start = _warm_start(base, keys, builder_config(ranker, split_mode))
+            coef, intercept = fit_classifier(
+                as_queries, sizes, float(config["classifier_c"]), start
+            )
         if coef is not None:
             arrays["coef"], arrays["intercept"] = coef, intercept
     tokens = _tokens_of(split_mode)
@@ -206,6 +214,24 @@ def build_snapshot(
     snapshot.meta["embedded"] = embedder.embedded - before
     snapshot.meta["build_seconds"] = round(time.monotonic() - started, 2)
     return snapshot.sealed()
+
+
+def _same_fit(
+    base: Optional[Snapshot],
+    keys: List[str],
+    vectors: np.ndarray,
+    starts: np.ndarray,
+    config: Dict[str, Any],
+) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+    """The base snapshot's classifier weights when it was fitted on exactly these examples."""
+    if base is None or base.meta.get("builder") != config or "coef" not in base.arrays:
+        return None
+    if base.keys != keys or not np.array_equal(base.arrays["starts"], starts):
+        return None
+    examples = base.arrays["examples"] if config.get("example_kind") == "query" else None
+    if examples is None or examples.shape != vectors.shape or not np.array_equal(examples, vectors):
+        return None
+    return base.arrays["coef"], base.arrays["intercept"]
 
 
 def _warm_start(

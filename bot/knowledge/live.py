@@ -43,8 +43,11 @@ def worker_name() -> str:
 class LiveKnowledge:
     """The snapshot this process serves and the FAQ indexes made of it (one per ranker config)."""
 
-    def __init__(self, url: str, token: str = "", interval_s: float = PULL_S) -> None:
+    def __init__(
+        self, url: str, token: str = "", interval_s: float = PULL_S, autostart: bool = False
+    ) -> None:
         self.url, self.token, self.interval_s = url, token, interval_s
+        self.autostart = autostart  # pull in a thread of its own (a worker), or only when told
         # (snapshot, {config key: index}) swapped as one reference
         self._state: Tuple[Optional[Snapshot], Dict[str, FaqIndex]] = (None, {})
         self._configs: Dict[str, Tuple[Dict[str, Any], Dict[str, Any]]] = {}
@@ -67,7 +70,8 @@ class LiveKnowledge:
         if key not in self._configs:
             with self._lock:
                 self._configs[key] = (ranking, builder)
-        self.ensure_running()
+        if self.autostart:
+            self.ensure_running()
         if snapshot is None:
             return None
         if key in indexes:
@@ -192,6 +196,7 @@ def live_knowledge() -> Optional[LiveKnowledge]:
             url,
             os.environ.get("MODEL_SERVER_TOKEN", ""),
             float(os.environ.get("KNOWLEDGE_PULL_S") or PULL_S),
+            autostart=True,
         )
         try:  # the first snapshot before the first turn, when the web app answers already
             _live.pull_once()
