@@ -23,25 +23,11 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+# content_terms lives with the segmenter (no Rasa): the web app's grouping uses it too.
+from bot.nlu.segmenter import content_terms
+
 # bm25s logs each index build; at parse time that is noise (and `bot ask` stdout is data).
 logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-# Words that carry the topic; particles, auxiliaries and symbols do not.
-CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞"}
-# Lemmas (Sudachi normalized forms) that every kind of question uses.
-STOP_LEMMAS = {
-    "為る", "有る", "居る", "成る", "出来る", "教える", "下さる", "思う", "良い", "言う",
-    "事", "物", "様", "方", "もの", "こと", "よう", "ほう", "ため", "無い", "貰う", "頂く",
-}  # fmt: skip
-
-
-def content_terms(tokens: List[Token] | None) -> List[str]:
-    """The lemmas of the content words among `tokens`."""
-    return [
-        t.lemma
-        for t in tokens or []
-        if (t.data or {}).get("pos") in CONTENT_POS and t.lemma and t.lemma not in STOP_LEMMAS
-    ]
 
 
 class Bm25Index:
