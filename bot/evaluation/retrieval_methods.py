@@ -148,7 +148,7 @@ class Bm25Retriever:
 
     def terms(self, text: str) -> List[str]:
         """The content-word lemmas of a text."""
-        from bot.nlu.bm25_ranker import content_terms
+        from bot.nlu.segmenter import content_terms
 
         return content_terms(self._segmenter.tokens(text))
 

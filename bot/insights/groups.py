@@ -4,13 +4,14 @@ A turn counts when it went to fallback, was answered with confidence under LOW_C
 the customer said 役に立たなかった. Its masked text (turns.text is masked before it is stored) is
 normalised; questions already in the corpus (question or example) or in `known` (the
 out-of-scope examples) are left out, so a group disappears once its questions are added as
-examples. Identical normalised texts are embedded once (e5 `query:`), then clustered by
-scikit-learn's agglomerative clustering on cosine distance with complete linkage: every two
-questions of a group are within the threshold of each other, so groups do not chain.
+examples. Identical normalised texts are embedded once (e5 `query:`); a short follow-up is read
+with the question typed before it in its conversation, each question's nearest FAQ entries join
+its e5 vector, and the questions are clustered with complete linkage (bot/insights/similarity.py:
+what is compared, how, and how it was chosen).
 
 Customers' questions are never written to disk: their vectors stay in this process's memory
-(`QUESTION_VECTORS`, bounded), and each call keeps only those of the questions it grouped, so
-once erasure or the retention purge deletes a turn its vector goes at the next call. The
+(`QUESTION_VECTORS`, bounded), and each call keeps only those of the questions it grouped and of
+the questions typed before them, so once erasure or the retention purge deletes a turn its vector goes at the next call. The
 corpus's own texts are training texts and use the disk cache (bot/nlu/embedding_cache.py).
 """
 
@@ -28,20 +29,13 @@ import numpy as np
 
 from bot.faq.build import training_questions
 from bot.faq.corpus import load_corpus, normalized_question
-from bot.insights import LOW_CONFIDENCE
+from bot.insights import LOW_CONFIDENCE, similarity
+from bot.insights.similarity import DISTANCE_THRESHOLD, cluster
 from bot.nlu.embedder import Embedder, clean, load_embedder
 
 if TYPE_CHECKING:
     from bot.store.views import TurnView
 
-# Cosine distance under which two groups merge (complete linkage). Chosen on the development
-# set, the shop corpus's own examples (faq_corpus/, each example's entry as its gold group): the
-# largest threshold on a 0.005 grid whose purity stays ≥ 0.80 (0.818 there, coverage 0.95;
-# `python -m bot.insights.eval` recomputes that choice). Never tuned on eval/byo_faq's queries,
-# which only measure it. (Complete linkage beat average linkage on that set: 0.83/0.93 against
-# 0.82/0.80 purity/coverage at their best thresholds.)
-DISTANCE_THRESHOLD = 0.095
-LINKAGE = "complete"
 # Corpus texts compared with a group as e5 queries (they are questions, like the group's): on the
 # development set (the shop corpus's test questions) queries found the right entry for 0.958 of
 # the groups, passages 0.938 (`python -m bot.insights.eval`, reports/grouping.md).
@@ -188,6 +182,7 @@ class _Distinct:
     unhelpful: int
     first: datetime
     last: datetime
+    before: List[str]  # per conversation it was asked in: the question typed just before, or ""
 
 
 def _utc(moment: datetime) -> datetime:
@@ -197,7 +192,11 @@ def _utc(moment: datetime) -> datetime:
 def distinct_questions(turns: Iterable[TurnView], excluded: set) -> List[_Distinct]:
     """The selected turns by normalised text, most frequent (then most recent) first."""
     found: Dict[str, _Distinct] = {}
+    last: Dict[str, str] = {}  # conversation → the text of its latest turn so far
     for turn in turns:
+        before = last.get(turn.conversation_id, "")
+        if turn.text and not turn.text.startswith("/"):  # a button's payload is no question
+            last[turn.conversation_id] = turn.text
         if not needs_attention(turn):
             continue
         key = normalized_question(turn.text)
@@ -206,11 +205,12 @@ def distinct_questions(turns: Iterable[TurnView], excluded: set) -> List[_Distin
         at = _utc(turn.at)
         item = found.get(key)
         if item is None:
-            item = found[key] = _Distinct(turn.text, key, {}, [], [], 0, at, at)
+            item = found[key] = _Distinct(turn.text, key, {}, [], [], 0, at, at, [])
         item.forms[turn.text] = item.forms.get(turn.text, 0) + 1
         if turn.id is not None:
             item.turn_ids.append(turn.id)
         item.conversations.append(turn.conversation_id)
+        item.before.append(before)
         item.unhelpful += turn.feedback == "unhelpful"
         item.first, item.last = min(item.first, at), max(item.last, at)
     for item in found.values():  # the wording customers used most stands for the question
@@ -218,37 +218,19 @@ def distinct_questions(turns: Iterable[TurnView], excluded: set) -> List[_Distin
     return sorted(found.values(), key=lambda d: (-len(d.conversations), -d.last.timestamp()))
 
 
-def cluster(vectors: np.ndarray, threshold: float = DISTANCE_THRESHOLD) -> np.ndarray:
-    """A cluster label per row (unit vectors): complete linkage under `threshold` cosine."""
-    if len(vectors) < 2:
-        return np.zeros(len(vectors), dtype=int)
-    import sklearn
-    from sklearn.cluster import AgglomerativeClustering
-
-    # scikit-learn 1.2 renamed `affinity` to `metric`: the web app's is new, Rasa's is 1.1
-    old = tuple(int(part) for part in sklearn.__version__.split(".")[:2]) < (1, 2)
-    model = AgglomerativeClustering(
-        n_clusters=None,
-        distance_threshold=threshold,
-        linkage=LINKAGE,
-        **{"affinity" if old else "metric": "cosine"},
-    )
-    return model.fit_predict(vectors)
-
-
 def _group(members: List[_Distinct], vectors: np.ndarray, corpus, corpus_matrix) -> QuestionGroup:
     keys = sorted(m.key for m in members)
     members = sorted(members, key=lambda m: (-len(m.conversations), -m.last.timestamp(), m.key))
     turns = sum(len(m.conversations) for m in members)
     unhelpful = sum(m.unhelpful for m in members)
-    nearest, similarity = None, 0.0
+    nearest, score = None, 0.0
     if corpus_matrix is not None and len(corpus.faq_ids):
         weights = np.array([len(m.conversations) for m in members], dtype=np.float32)
         centroid = (vectors * weights[:, None]).sum(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
         scores = corpus_matrix @ centroid
         best = int(np.argmax(scores))
-        nearest, similarity = corpus.faq_ids[best], round(float(scores[best]), 4)
+        nearest, score = corpus.faq_ids[best], round(float(scores[best]), 4)
     return QuestionGroup(
         id=hashlib.sha1("\n".join(keys).encode("utf-8")).hexdigest()[:12],
         questions=tuple(
@@ -259,10 +241,21 @@ def _group(members: List[_Distinct], vectors: np.ndarray, corpus, corpus_matrix)
         customers=len({c for m in members for c in m.conversations}),
         unhelpful_share=round(unhelpful / turns, 4) if turns else 0.0,
         nearest_faq_id=nearest,
-        nearest_similarity=similarity,
+        nearest_similarity=score,
         first_seen=min(m.first for m in members),
         last_seen=max(m.last for m in members),
     )
+
+
+def _context_vectors(questions: List[_Distinct], before: Dict[str, np.ndarray], dim: int):
+    """Per question, the mean over its conversations of the vector of the question typed before
+    it (zero where there was none): a follow-up asked once after 解約 leans on 解約."""
+    context = np.zeros((len(questions), dim), dtype=np.float32)
+    for row, question in enumerate(questions):
+        for text in question.before:
+            if text:
+                context[row] += before[text] / len(question.before)
+    return context
 
 
 def group_questions(
@@ -274,6 +267,7 @@ def group_questions(
     threshold: float = DISTANCE_THRESHOLD,
     memo: VectorMemo | None = None,
     corpus_kind: str = CORPUS_KIND,
+    attach: float = similarity.ATTACH_THRESHOLD,
 ) -> list[QuestionGroup]:
     """Fallback, low-confidence and 役に立たなかった turns grouped by meaning, the groups that
     affect the most customers (then turns) first; singletons are groups of one."""
@@ -285,14 +279,20 @@ def group_questions(
     embedder = embedder or load_embedder()  # loaded once per process, on first need
     memo = memo or QUESTION_VECTORS
     texts = [q.text for q in questions]
+    before = sorted({b for q in questions for b in q.before if b})
     vectors = memo.vectors(embedder, texts, "query")
-    memo.retain(embedder, texts, "query")  # an erased or purged question leaves memory too
-    labels = cluster(vectors, threshold)
+    before_vectors = dict(zip(before, memo.vectors(embedder, before, "query")))
+    context = _context_vectors(questions, before_vectors, vectors.shape[1])
+    memo.retain(embedder, texts + before, "query")  # an erased or purged turn leaves memory too
+    short = [similarity.content_word_count(t) <= similarity.CONTEXT_MAX_TERMS for t in texts]
+    vectors = similarity.in_context(vectors, context, short)
     corpus_matrix = _corpus_vectors(embedder, corpus.texts, corpus_kind) if corpus.texts else None
+    rows = similarity.features(vectors, corpus_matrix, corpus.faq_ids)
+    labels = similarity.attach_alone(cluster(rows, threshold), rows, attach)
     groups = []
     for label in np.unique(labels):
-        rows = np.flatnonzero(labels == label)
-        groups.append(_group([questions[i] for i in rows], vectors[rows], corpus, corpus_matrix))
+        of = np.flatnonzero(labels == label)
+        groups.append(_group([questions[i] for i in of], vectors[of], corpus, corpus_matrix))
     groups.sort(key=lambda g: (-g.customers, -g.turns, -g.last_seen.timestamp(), g.id))
     return groups
 

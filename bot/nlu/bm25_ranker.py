@@ -22,9 +22,10 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-# The lexical signal itself needs no Rasa (the knowledge snapshot builds it in the web app's
-# Python): it lives in bot/nlu/lexical.py.
-from bot.nlu.lexical import CONTENT_POS, STOP_LEMMAS, Bm25Index, content_terms  # noqa: F401
+# The lexical signal needs no Rasa (the knowledge snapshot is built in the web app's Python):
+# content words with the segmenter, BM25 in bot/nlu/lexical.py.
+from bot.nlu.lexical import Bm25Index
+from bot.nlu.segmenter import content_terms
 
 
 def fuse(

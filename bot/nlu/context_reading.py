@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
-from bot.nlu.bm25_ranker import content_terms
+from bot.nlu.segmenter import content_terms
 
 METHODS = ("join", "mix", "entry", "both", "prior")
 DEFAULTS: Dict[str, Any] = {"method": "entry", "weight": 1.0, "gain": 0.05, "questions": 1}

@@ -1,32 +1,17 @@
-"""Sudachi content words and BM25 over them, without Rasa (the knowledge snapshot is built in
-the web app's Python; the FAQ ranker reads the same index in Rasa's)."""
+"""BM25 over Sudachi content words (bot/nlu/segmenter.py), without Rasa: the knowledge snapshot
+is built in the web app's Python, the FAQ ranker reads the same index in Rasa's."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, List, Sequence
+from typing import List
 
 import numpy as np
 
+from bot.nlu.segmenter import content_terms
+
 # bm25s logs each index build; at parse time that is noise (and `bot ask` stdout is data).
 logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-# Words that carry the topic; particles, auxiliaries and symbols do not.
-CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞"}
-# Lemmas (Sudachi normalized forms) that every kind of question uses.
-STOP_LEMMAS = {
-    "為る", "有る", "居る", "成る", "出来る", "教える", "下さる", "思う", "良い", "言う",
-    "事", "物", "様", "方", "もの", "こと", "よう", "ほう", "ため", "無い", "貰う", "頂く",
-}  # fmt: skip
-
-
-def content_terms(tokens: Sequence[Any] | None) -> List[str]:
-    """The lemmas of the content words among `tokens`."""
-    return [
-        t.lemma
-        for t in tokens or []
-        if (t.data or {}).get("pos") in CONTENT_POS and t.lemma and t.lemma not in STOP_LEMMAS
-    ]
 
 
 class Bm25Index:
@@ -45,3 +30,6 @@ class Bm25Index:
         if self._index is None or not terms:
             return np.zeros(n)
         return np.asarray(self._index.get_scores(terms), dtype=np.float64)
+
+
+__all__ = ["Bm25Index", "content_terms"]

@@ -29,6 +29,13 @@ _CHUNK_BREAK = re.compile(r"[。！？!?\n]")
 # Parts of speech that carry no meaning for classification.
 _SKIPPED_POS = {"空白", "補助記号"}
 _SPLIT_MODES = ("A", "B", "C")
+# Words that carry the topic; particles, auxiliaries and symbols do not.
+CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞"}
+# Lemmas (Sudachi normalized forms) that every kind of question uses.
+STOP_LEMMAS = {
+    "為る", "有る", "居る", "成る", "出来る", "教える", "下さる", "思う", "良い", "言う",
+    "事", "物", "様", "方", "もの", "こと", "よう", "ほう", "ため", "無い", "貰う", "頂く",
+}  # fmt: skip
 
 
 def normalize_width(text: str) -> str:
@@ -91,3 +98,12 @@ class SudachiSegmenter:
                 )
                 (symbols if pos[0] in _SKIPPED_POS else content).append(token)
         return content or symbols
+
+
+def content_terms(tokens: List[Any] | None) -> List[str]:
+    """The lemmas of the content words among `tokens` (Morphemes or Rasa tokens)."""
+    return [
+        t.lemma
+        for t in tokens or []
+        if (t.data or {}).get("pos") in CONTENT_POS and t.lemma and t.lemma not in STOP_LEMMAS
+    ]

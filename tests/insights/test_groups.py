@@ -136,3 +136,35 @@ def test_vectors_of_questions_no_longer_logged_leave_memory(memo):
     assert memo.embedded == embedded  # the remaining one came from memory
     memo.vectors(load_embedder(), [UNRELATED], "query")
     assert memo.embedded == embedded + 1  # the erased one was forgotten
+
+
+VALIDITY = ["見積書の有効期限はいつまでですか", "見積書の有効期間を教えてください"]
+DOWNLOAD = "見積書はダウンロードできますか"  # answered: only the context of the follow-up
+FOLLOW_UP = "それっていつまで有効？"  # alone it lands with no group (with CONTEXT_WEIGHT 0)
+
+
+def test_a_short_follow_up_is_grouped_with_its_need_read_with_the_question_before_it(memo):
+    log = Log()
+    for text in VALIDITY + POINTS:
+        log.add(text)
+    log.add(DOWNLOAD, "chat", fallback=False, confidence=0.9)
+    follow_up = log.add(FOLLOW_UP, "chat")
+    validity = containing(groups_of(log, memo), VALIDITY[0])
+    assert sorted(q.text for q in validity.questions) == sorted(VALIDITY + [FOLLOW_UP])
+    assert follow_up in [i for q in validity.questions for i in q.turn_ids]
+
+
+def test_the_question_before_a_follow_up_leaves_memory_once_it_is_erased(memo):
+    from bot.nlu.embedder import load_embedder
+
+    log = Log()
+    log.add(DOWNLOAD, "chat", fallback=False, confidence=0.9)
+    log.add(FOLLOW_UP, "chat")
+    groups_of(log, memo)
+    embedded = memo.embedded
+    memo.vectors(load_embedder(), [DOWNLOAD], "query")
+    assert memo.embedded == embedded  # kept while its conversation is logged
+    log.turns.pop(0)  # erased
+    groups_of(log, memo)
+    memo.vectors(load_embedder(), [DOWNLOAD], "query")
+    assert memo.embedded == embedded + 1

@@ -64,9 +64,7 @@ def test_an_answer_edit_changes_the_id_and_only_that_answer(project):
     path.write_text(text.replace(first_line, "【改定】" + first_line), encoding="utf-8")
     second = build_snapshot(project / "faq_corpus", project_dir=project, base=first)
     assert second.id != first.id
-    changed = [
-        e["id"] for e, f in zip(second.entries, first.entries) if e["answer"] != f["answer"]
-    ]
+    changed = [e["id"] for e, f in zip(second.entries, first.entries) if e["answer"] != f["answer"]]
     assert len(changed) == 1
     # no example changed: the classifier's fit starting from the live weights did not move them
     assert np.array_equal(second.arrays["coef"], first.arrays["coef"])

@@ -76,9 +76,7 @@ def test_rollback_brings_the_previous_snapshot_back_and_says_so(store, shop_snap
     assert [h["action"] for h in store.history()] == ["publish", "publish", "rollback"]
 
 
-def test_old_snapshots_are_pruned_but_never_the_live_one_or_its_predecessor(
-    store, shop_snapshot
-):
+def test_old_snapshots_are_pruned_but_never_the_live_one_or_its_predecessor(store, shop_snapshot):
     ids = []
     previous = ""
     for i in range(6):
