@@ -55,18 +55,29 @@ CONTENT_CONFIG = (
 )  # fmt: skip
 
 
-def builder_config(ranker_config: Dict[str, Any], split_mode: str) -> Dict[str, Any]:
-    """What a snapshot built with this FAQ ranker config must agree on with the model."""
-    merged = {**RANKER_DEFAULTS, **ranker_config}
-    weights = merged.get("weights") or RANKER_DEFAULTS["weights"]
-    out = {k: merged.get(k) for k in CONTENT_CONFIG}
-    out["weights"] = {k: float(v) for k, v in sorted(weights.items()) if v}
+def effective_config(given: Dict[str, Any]) -> Dict[str, Any]:
+    """The FAQ ranker's config as Rasa hands it over: the defaults overridden one level deep
+    (rasa.utils.common.override_defaults), so `weights: {bm25: 0.25}` keeps `dense: 1.0`."""
+    config = {k: (dict(v) if isinstance(v, dict) else v) for k, v in RANKER_DEFAULTS.items()}
+    for key, value in (given or {}).items():
+        if isinstance(config.get(key), dict) and isinstance(value, dict):
+            config[key].update(value)
+        else:
+            config[key] = value
+    return config
+
+
+def builder_config(config: Dict[str, Any], split_mode: str) -> Dict[str, Any]:
+    """What a snapshot built with this (effective) FAQ ranker config must agree on with the
+    model: the parts that shape its content, and the tokenizer's split mode."""
+    out = {k: config.get(k, RANKER_DEFAULTS.get(k)) for k in CONTENT_CONFIG}
+    out["weights"] = {k: float(v) for k, v in sorted((config.get("weights") or {}).items()) if v}
     out["split_mode"] = split_mode
     return out
 
 
 def pipeline_config(config_file: Path) -> Tuple[Dict[str, Any], str]:
-    """The FAQ ranker's settings and the tokenizer's split mode in a Rasa config file."""
+    """The FAQ ranker's effective settings and the tokenizer's split mode in a Rasa config."""
     document = yaml.safe_load(Path(config_file).read_text(encoding="utf-8")) or {}
     ranker: Dict[str, Any] = {}
     split_mode = "C"
@@ -76,7 +87,7 @@ def pipeline_config(config_file: Path) -> Tuple[Dict[str, Any], str]:
             ranker = {k: v for k, v in component.items() if k != "name"}
         elif name.endswith(TOKENIZER):
             split_mode = str(component.get("split_mode", "C"))
-    return ranker, split_mode
+    return effective_config(ranker), split_mode
 
 
 @lru_cache(maxsize=3)
@@ -121,8 +132,7 @@ def build_snapshot(
     config_file = Path(config_file or ("config.yml" if shop else default_config(corpus)))
     if not config_file.is_absolute():
         config_file = project_dir / config_file
-    ranker, split_mode = pipeline_config(config_file)
-    config = {**RANKER_DEFAULTS, **ranker}
+    config, split_mode = pipeline_config(config_file)
     catalog = load_catalog(project_dir / CATALOG)
     entries, categories = [], {}
     for corpus_file in load_corpus(corpus):
@@ -145,7 +155,7 @@ def build_snapshot(
         if len(sizes)
         else np.zeros(0, np.int64),
     }
-    weights = config.get("weights") or RANKER_DEFAULTS["weights"]
+    weights = config["weights"]
     if weights.get("answer"):
         passages = [
             ((group[0] + "\n") if config["answer_with_question"] and group else "")
@@ -156,12 +166,12 @@ def build_snapshot(
     if weights.get("classifier"):
         keys = [f"faq/{e.id}" for e in entries]
         same = _same_fit(
-            base, keys, as_queries, arrays["starts"], builder_config(ranker, split_mode)
+            base, keys, as_queries, arrays["starts"], builder_config(config, split_mode)
         )
         if same is not None:  # the fit's inputs are the live snapshot's: so are its weights
             coef, intercept = same
         else:
-            start = _warm_start(base, keys, builder_config(ranker, split_mode))
+            start = _warm_start(base, keys, builder_config(config, split_mode))
             coef, intercept = fit_classifier(
                 as_queries, sizes, float(config["classifier_c"]), start
             )
@@ -187,7 +197,7 @@ def build_snapshot(
         meta={
             "format": FORMAT,
             "corpus": corpus.name,
-            "builder": builder_config(ranker, split_mode),
+            "builder": builder_config(config, split_mode),
             "config_file": config_file.name,
             "entries": len(entries),
             "examples": int(sizes.sum()),

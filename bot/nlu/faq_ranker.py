@@ -42,7 +42,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.knowledge.build import RANKER_DEFAULTS, builder_config
+from bot.knowledge.build import RANKER_DEFAULTS, builder_config, effective_config
 from bot.knowledge.index import SIGNALS, FaqIndex, Ranking, fit_classifier
 from bot.knowledge.live import live_knowledge
 from bot.nlu.context_reading import DEFAULTS as CONTEXT_DEFAULTS
@@ -85,13 +85,12 @@ class FaqRanker(GraphComponent):
         resource: Resource,
         state: Dict[str, Any] | None = None,
     ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        # The weights given replace the defaults as a whole: a signal not named counts 0.
-        self._config["weights"] = self._config["weights"] or self.get_default_config()["weights"]
+        # As Rasa merges a component's config: the weights given override the default ones
+        # (`weights: {bm25: 0.25}` keeps `dense: 1.0`; set a signal to 0 to turn it off).
+        self._config = {**self.get_default_config(), **effective_config(config)}
         self._ranking = Ranking.of(self._config)
         self._weights = self._ranking.weights
-        given = {k: v for k, v in config.items() if k in RANKER_DEFAULTS}
-        self._builder = builder_config(given, self._config["split_mode"])
+        self._builder = builder_config(self._config, self._config["split_mode"])
         self._storage, self._resource = model_storage, resource
         state = state or {}
         self._keys: List[str] = state.get("keys", [])
