@@ -310,6 +310,45 @@ def test_a_published_model_reaches_every_worker_of_both_servers_while_customers_
         assert httpx.get(f"{web}/healthz", timeout=30).json()["rasa"]["model"] == new.name
 
 
+def test_a_published_answer_reaches_every_worker_of_both_servers_and_rolls_back(cluster):
+    """Live knowledge at scale: 2 Rasa servers x 2 workers pull the snapshot from web0."""
+    from tests.web.test_live_knowledge import LINE, QUESTION, edit_answer, wait_live
+
+    web = cluster["web"][0]
+    path = cluster["project"] / "faq_corpus" / "invoices.yml"
+    original = path.read_bytes()
+    with Client(base_url=web, timeout=120, trust_env=False) as editor:
+        login = {"username": "editor", "password": "editor-demo"}
+        assert editor.post("/api/login", json=login).status_code == 200
+        editor.post("/api/content/publish", json={"confirm": True})  # the shop as it is
+        first = wait_live(editor)["live"]["id"]
+        try:
+            edit_answer(
+                editor,
+                "receipt",
+                lambda e: {"answer": e["answer"].replace(LINE, "【全体】" + LINE)},
+            )
+            assert editor.post("/api/content/publish", json={"base": first}).json()["published"]
+            status = wait_live(editor)
+            assert (
+                status["state"] == "live" and status["workers"] == 4
+            )  # every worker, both servers
+            for server in cluster["web"]:  # each web app talks to its own Rasa server
+                for _ in range(4):
+                    with Client(base_url=server, timeout=120, trust_env=False) as customer:
+                        reply = customer.post("/api/chat", json={"text": QUESTION}).json()
+                    assert reply["replies"][0]["text"].startswith("【全体】" + LINE)
+            assert editor.post("/api/content/rollback", json={}).status_code == 200
+            status = wait_live(editor)
+            assert status["live"]["id"] == first and status["workers"] == 4
+            for server in cluster["web"]:
+                with Client(base_url=server, timeout=120, trust_env=False) as customer:
+                    reply = customer.post("/api/chat", json={"text": QUESTION}).json()
+                assert reply["replies"][0]["text"].startswith(LINE)
+        finally:
+            path.write_bytes(original)
+
+
 def test_the_model_server_answers_only_with_the_token(cluster):
     url = cluster["web"][0] + MODEL_PATH
     assert httpx.get(url, timeout=30).status_code == 404
