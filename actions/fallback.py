@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.faq_titles import faq_titles
 from actions.replies import said
 from bot.faq.titles import faq_buttons, suggested_ids
-from bot.nlu.ranking import label_ranking
+from bot.nlu.ranking import label_ranking, titles_in_parse
 
 DID_YOU_MEAN = said(
     "申し訳ございません、ご質問の内容を確かめさせてください。次のうち、どれが近いでしょうか。"
@@ -27,7 +27,8 @@ class ActionDidYouMean(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        titles = faq_titles()
+        # The titles of the snapshot that ranked this turn; the corpus files for a model's own index.
+        titles = titles_in_parse(tracker.latest_message or {}) or faq_titles()
         offered = suggested_ids(label_ranking(tracker.latest_message or {}), titles)
         if not offered:
             dispatcher.utter_message(response="utter_none_fits")

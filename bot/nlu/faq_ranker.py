@@ -293,8 +293,10 @@ class FaqRanker(GraphComponent):
             best = ranking[0]
             key = best["intent_response_key"]
             if index.entries:
-                for candidate in ranking:
-                    candidate["title"] = index.title_of(candidate["intent_response_key"])
+                for candidate in ranking:  # for "did you mean" and the agent console
+                    entry = index.entries.get(candidate["intent_response_key"]) or {}
+                    candidate["title"] = entry.get("title")
+                    candidate["question"] = entry.get("question")
                 answer = index.answer_of(key)
                 responses = [{"text": answer}] if answer is not None else None
             else:

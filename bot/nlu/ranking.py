@@ -39,3 +39,15 @@ def predicted_label(parse: Dict[str, Any]) -> Tuple[str, float]:
     if intent.get("name") == FALLBACK_INTENT or not ranking:
         return FALLBACK_LABEL, ranking[0][1] if ranking else 0.0
     return ranking[0]
+
+
+def titles_in_parse(parse: Dict[str, Any]) -> Dict[str, Tuple[str, str]]:
+    """FAQ id -> (title, canonical question) as the knowledge snapshot that ranked the turn has
+    them (the FAQ ranker puts them on its candidates); empty for a model's own index."""
+    selector = (parse.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+    out: Dict[str, Tuple[str, str]] = {}
+    for candidate in selector.get("ranking") or []:
+        key = str(candidate.get("intent_response_key") or "")
+        if candidate.get("title") and candidate.get("question") and "/" in key:
+            out[key.split("/", 1)[1]] = (str(candidate["title"]), str(candidate["question"]))
+    return out

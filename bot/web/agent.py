@@ -29,7 +29,7 @@ from bot.web.common import (
     require_role,
     state_of,
 )
-from bot.web.labels import all_labels
+from bot.web.labels import Label, all_labels
 from bot.web.upstream import UpstreamError
 
 router = APIRouter(prefix="/api/agent")
@@ -65,6 +65,15 @@ def _labels(state: AppState):
 def understanding(parse: Dict[str, Any], titles: Dict[str, Any]) -> Dict[str, Any]:
     """The parts of a Rasa parse an agent reads: rankings with titles, entities, the choice."""
     selector = (parse.get("response_selector") or {}).get("faq") or {}
+    # The titles of the knowledge snapshot that ranked it first (the corpus may be edited since).
+    titles = {
+        **titles,
+        **{
+            str(item["intent_response_key"]): Label(str(item["intent_response_key"]), item["title"])
+            for item in selector.get("ranking") or []
+            if item.get("title") and item.get("intent_response_key")
+        },
+    }
     faq_ranking = [
         {
             "label": item.get("intent_response_key"),
@@ -89,6 +98,7 @@ def understanding(parse: Dict[str, Any], titles: Dict[str, Any]) -> Dict[str, An
             for i in (parse.get("intent_ranking") or [])[:10]
         ],
         "faq_ranking": faq_ranking,
+        "knowledge": (selector.get("response") or {}).get("knowledge"),
         "scope": parse.get("scope"),
         "entities": [
             {k: e.get(k) for k in ("entity", "value", "start", "end", "extractor")}
