@@ -115,3 +115,19 @@ def test_did_you_mean_always_offers_two_entries_or_none():
     ):
         buttons = run(fallback_parse(faq))[0]["buttons"]
         assert len(buttons) - 1 >= 2
+
+
+def test_the_titles_come_from_the_snapshot_that_ranked_the_turn():
+    """A title edited and published, not yet in the corpus files this process reads, or the
+    other way round: the buttons follow the snapshot that ranked the question."""
+    parse = fallback_parse([("invoice_type", 0.45), ("receipt", 0.4), ("invoice_timing", 0.1)])
+    for candidate in parse["response_selector"]["faq"]["ranking"]:
+        faq_id = candidate["intent_response_key"][4:]
+        candidate["title"] = f"公開版の{faq_id}"
+        candidate["question"] = f"{faq_id}の正式な質問"
+    buttons = run(parse)[0]["buttons"]
+    assert [(b["title"], b["payload"]) for b in buttons[:3]] == [
+        ("公開版のinvoice_type", "invoice_typeの正式な質問"),
+        ("公開版のreceipt", "receiptの正式な質問"),
+        ("公開版のinvoice_timing", "invoice_timingの正式な質問"),
+    ]

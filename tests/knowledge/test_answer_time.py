@@ -47,9 +47,7 @@ def parse(agent, text: str) -> dict:
     return asyncio.run(agent.parse_message(text))
 
 
-def test_an_edited_answer_is_answered_from_the_snapshot_without_a_new_model(
-    agent, ranker, project
-):
+def test_an_edited_answer_is_answered_from_the_snapshot_without_a_new_model(agent, ranker, project):
     path = project / "faq_corpus" / "invoices.yml"
     line = "お支払い方法により、領収書のお渡し方法が異なります。"
     path.write_text(path.read_text("utf-8").replace(line, "【改定】" + line), "utf-8")

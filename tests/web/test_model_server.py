@@ -83,3 +83,27 @@ def test_the_pulls_say_which_worker_answers_with_which_model(tmp_path):
         "host-1": "second.tar.gz",
         "host-2": "first.tar.gz",
     }
+
+
+def test_the_knowledge_server_gives_the_published_snapshot_to_token_holders(tmp_path):
+    from bot.knowledge.snapshot import FORMAT, Snapshot
+    from bot.knowledge.store import KnowledgeStore
+    from bot.web.knowledge_server import KNOWLEDGE_PATH, KNOWLEDGE_WORKERS
+
+    (tmp_path / "faq_corpus").mkdir(parents=True)
+    with client(tmp_path, TOKEN) as web:
+        assert web.get(KNOWLEDGE_PATH, params={"token": TOKEN}).status_code == 404  # none yet
+        snapshot = Snapshot({"format": FORMAT}, [], [], []).sealed()
+        KnowledgeStore("faq_corpus", tmp_path).publish(snapshot, "test", expected="")
+        assert web.get(KNOWLEDGE_PATH).status_code == 404
+        assert web.get(KNOWLEDGE_PATH, params={"token": "wrong"}).status_code == 404
+        first = web.get(KNOWLEDGE_PATH, params={"token": TOKEN, "worker": "host-9"})
+        assert first.status_code == 200 and first.headers["etag"] == f'"{snapshot.id}"'
+        assert Snapshot.from_bytes(first.content, snapshot.id).id == snapshot.id
+        same = web.get(
+            KNOWLEDGE_PATH,
+            params={"token": TOKEN, "worker": "host-9"},
+            headers={"If-None-Match": first.headers["etag"]},
+        )
+        assert same.status_code == 304
+        assert KNOWLEDGE_WORKERS.recent(60)["host-9"] == snapshot.id  # it serves that one now
