@@ -134,7 +134,7 @@ def test_thirty_customers_one_group_added_as_examples_then_gone(project, editor,
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert sorted(body["added"]) == sorted(PAPER_INVOICE) and body["retrain_needed"] is True
+    assert sorted(body["added"]) == sorted(PAPER_INVOICE) and body["publish_needed"] is True
     examples = editor.get(f"/api/content/entries/{faq_id}").json()["entry"]["examples"]
     assert set(PAPER_INVOICE) <= set(examples)
     passes_the_check(project, monkeypatch)
