@@ -121,6 +121,7 @@
     });
     $("history-none").hidden = !!s.history.length;
     $("rollback").disabled = busy || !canRollBack();
+    $("rollback-none").hidden = canRollBack();
     renderProgress(s);
   }
 
