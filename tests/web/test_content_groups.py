@@ -139,7 +139,7 @@ def test_thirty_customers_one_group_added_as_examples_then_gone(project, editor,
     assert set(PAPER_INVOICE) <= set(examples)
     passes_the_check(project, monkeypatch)
     assert paper_invoice_group(editor) is None
-    pending = editor.get("/api/content/train").json()["training"]["pending"]
+    pending = editor.get("/api/content/publish").json()["publish"]["pending"]
     assert pending == [f"エントリ {faq_id} に例文 3 件を追加"]
 
 
