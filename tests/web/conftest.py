@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,15 +210,48 @@ def visitor(stack):
         yield client
 
 
+@contextmanager
+def restored(project: Path) -> Iterator[Dict[Path, bytes]]:
+    """Puts the project's corpus, catalog and training data back byte for byte afterwards."""
+    before = project_files(project)
+    try:
+        yield before
+    finally:
+        for path in set(project_files(project)) - set(before):
+            path.unlink()
+        for path, data in before.items():
+            path.write_bytes(data)
+
+
 @pytest.fixture
 def restore_corpus(stack):
     """Puts the scratch project's corpus, catalog and training data back byte for byte."""
-    before = project_files(stack.project)
-    yield before
-    for path in set(project_files(stack.project)) - set(before):
-        path.unlink()
-    for path, data in before.items():
-        path.write_bytes(data)
+    with restored(stack.project) as before:
+        yield before
+
+
+def publish_saved(stack: Stack, timeout: float = 120.0) -> dict:
+    """Publishes the corpus as saved (regressions confirmed) and waits until every worker
+    serves it; the publish's status."""
+    with stack.login("editor") as editor:
+        response = editor.post("/api/content/publish", json={"confirm": True})
+        assert response.status_code == 200, response.text
+        deadline = time.monotonic() + timeout
+        while True:
+            status = editor.get("/api/content/publish").json()["publish"]
+            if not response.json()["published"] or status["state"] in ("live", "partial"):
+                return status
+            assert time.monotonic() < deadline, status
+            time.sleep(0.5)
+
+
+@pytest.fixture
+def restore_published(stack):
+    """restore_corpus, then that corpus published: later tests see the original answers even
+    after this one published (or rolled back) another version."""
+    with restored(stack.project) as before:
+        yield before
+    publish_saved(stack)
 
 
 # ---------------------------------------------------------------- the content editor's scratch corpora

@@ -152,6 +152,11 @@ def test_content_editor(stack, as_account, unresolved_questions):
     expect(page.locator("#editor")).to_be_visible()
     assert_accessible(page, "/content (an entry open)")
 
+    page.click("#retrain-details summary")
+    page.click("#preview")  # the corpus as published: the check's summary, nothing to confirm
+    expect(page.locator("#preview-tests")).to_contain_text("件が正しく回答", timeout=300_000)
+    assert_accessible(page, "/content (a preview shown, the retrain section open)")
+
 
 def test_admin_audit_log(stack, as_account):
     page = as_account("admin")

@@ -78,7 +78,7 @@ def test_an_answer_edit_is_saved_with_comments_and_rebuilds_the_training_data(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["entry"]["answer"] == new_answer
-    assert body["retrain_needed"] is True and body["warnings"] == []
+    assert body["publish_needed"] is True and body["warnings"] == []
 
     saved = path.read_text("utf-8")
     assert saved.startswith("# 請求書カテゴリ(テスト用のコメント)\n")

@@ -134,12 +134,12 @@ def test_thirty_customers_one_group_added_as_examples_then_gone(project, editor,
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert sorted(body["added"]) == sorted(PAPER_INVOICE) and body["retrain_needed"] is True
+    assert sorted(body["added"]) == sorted(PAPER_INVOICE) and body["publish_needed"] is True
     examples = editor.get(f"/api/content/entries/{faq_id}").json()["entry"]["examples"]
     assert set(PAPER_INVOICE) <= set(examples)
     passes_the_check(project, monkeypatch)
     assert paper_invoice_group(editor) is None
-    pending = editor.get("/api/content/train").json()["training"]["pending"]
+    pending = editor.get("/api/content/publish").json()["publish"]["pending"]
     assert pending == [f"エントリ {faq_id} に例文 3 件を追加"]
 
 

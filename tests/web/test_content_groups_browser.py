@@ -76,7 +76,9 @@ def test_an_editor_adds_a_group_as_examples_with_the_keyboard(site, page):
     expect(status).to_contain_text(f"「{nearest}」に例文 3 件を追加しました", timeout=120_000)
     expect(status).to_be_focused()
     expect(page.locator("#group-list")).not_to_contain_text(PAPER_INVOICE[0])
-    expect(page.locator("#train-pending")).to_contain_text(f"エントリ {nearest} に例文 3 件を追加")
+    expect(page.locator("#publish-pending")).to_contain_text(
+        f"エントリ {nearest} に例文 3 件を追加"
+    )
     expect(page.locator("#editor")).to_be_hidden()  # the group's draft went with the group
     screenshot(page, "content_group_added")
     corpus = "".join(p.read_text("utf-8") for p in (Path(folder) / "faq_corpus").glob("*.yml"))

@@ -1,6 +1,7 @@
-"""The content editor in a browser: a failed retrain keeps the old model; an answer edit goes live.
+"""The content editor in a browser: a failed retrain keeps the old model; an answer edit goes
+live on every worker within seconds of publishing, while customers chat.
 
-Runs after the other web tests (file order): it swaps the stack's model.
+The edit is undone and the original corpus published again afterwards (restore_published).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def test_a_failed_retrain_keeps_the_old_model_and_says_why(stack, page):
     config.write_text(original.replace("pipeline:", "pipeline: [broken\n"), encoding="utf-8")
     try:
         log_in_as_editor(page, stack.url)
+        page.click("#retrain-details summary")  # developers' section, collapsed at first
         page.click("#train")
         expect(page.locator("#train-status")).to_contain_text("失敗", timeout=300_000)
         expect(page.locator("#train-status")).to_contain_text("以前のモデルで応答を続けています")
@@ -74,7 +76,19 @@ def test_a_failed_retrain_keeps_the_old_model_and_says_why(stack, page):
     assert "0120-003300" in reply[0]["text"]
 
 
-def test_an_edited_answer_goes_live_after_retraining_without_failed_requests(stack, page):
+def publish_in_page(page) -> None:
+    """変更を確認, then 公開する, until the page says every worker answers with it."""
+    page.click("#preview")
+    expect(page.locator("#preview-result")).to_be_visible(timeout=300_000)
+    expect(page.locator("#preview-canonical")).to_contain_text("件が正しく回答")
+    page.click("#publish")
+    expect(page.locator("#publish-progress-box")).to_be_visible()
+    expect(page.locator("#publish-status")).to_contain_text("秒ですべてのワーカー", timeout=120_000)
+
+
+def test_an_edited_answer_goes_live_on_every_worker_within_seconds_after_publishing(
+    stack, page, restore_published
+):
     log_in_as_editor(page, stack.url)
     open_entry(page)
     answer = page.locator("#entry-answer")
@@ -82,27 +96,43 @@ def test_an_edited_answer_goes_live_after_retraining_without_failed_requests(sta
     answer.fill(MARKER + "\n" + old_answer)
     started = time.monotonic()
     page.click("#save")
-    expect(page.locator("#save-status")).to_contain_text("保存しました")
+    expect(page.locator("#save-status")).to_contain_text("「公開する」で")
     saved = (stack.project / "faq_corpus" / "cancellation.yml").read_text(encoding="utf-8")
     assert MARKER in saved
+    expect(page.locator("#publish-pending")).to_contain_text(f"エントリ {ENTRY} を編集")
 
     customers = Customers(stack)
     customers.start()
     try:
-        page.click("#train")
-        expect(page.locator("#train-progress")).not_to_have_attribute("value", "0")
-        expect(page.locator("#train-status")).to_contain_text("完了", timeout=1_200_000)
+        page.click("#preview")
+        expect(page.locator("#preview-changes")).to_contain_text(f"エントリ {ENTRY} の回答を変更")
+        expect(page.locator("#preview-canonical")).to_contain_text("件が正しく回答")
+        expect(page.locator("#regressions")).to_be_hidden()
+        screenshot(page, "content_publish_preview")
+        page.click("#publish")
+        expect(page.locator("#publish-workers")).to_contain_text("新しい内容で応答しているワーカー")
+        status = page.locator("#publish-status")
+        expect(status).to_contain_text("秒ですべてのワーカー", timeout=120_000)
         live = time.monotonic() - started
-        screenshot(page, "content_retrained")
-        # a few more turns on the new model
-        time.sleep(2)
+        expect(page.locator("#publish-workers")).to_have_text(
+            "新しい内容で応答しているワーカー: 2 / 2"
+        )
+        expect(page.locator("#publish-pending-none")).to_be_visible()
+        expect(page.locator("#history-rows tr").first).to_contain_text(
+            f"エントリ {ENTRY} の回答を変更"
+        )
+        screenshot(page, "content_published")
+        time.sleep(2)  # a few more turns on the new content
     finally:
         customers.stop.set()
         customers.join(timeout=120)
-    assert customers.sent > 10
+    assert customers.sent > 3
     assert customers.failed == []
-    assert page.locator("#train-progress").get_attribute("value") == "100"
 
+    with stack.client() as client:  # whichever worker takes each turn answers with the edit
+        for _ in range(4):
+            reply = client.post("/api/chat", json={"text": QUESTION}).json()["replies"]
+            assert reply[0]["text"].startswith(MARKER)
     page.goto(stack.url + "/")
     page.fill("#chat-input", QUESTION)
     page.press("#chat-input", "Enter")
@@ -110,14 +140,14 @@ def test_an_edited_answer_goes_live_after_retraining_without_failed_requests(sta
     screenshot(page, "chat_after_edit")
     report = ROOT / "reports" / "edit_to_live.json"
     report.parent.mkdir(exist_ok=True)
-    training = page.request.get(stack.url + "/api/content/train")
+    publish = page.request.get(stack.url + "/api/content/publish")
     report.write_text(
         json.dumps(
             {
                 "edit_to_live_s": round(live, 1),
                 "requests_during_swap": customers.sent,
                 "failed_requests": len(customers.failed),
-                "status": training.json() if training.ok else None,
+                "status": publish.json() if publish.ok else None,
             },
             ensure_ascii=False,
             indent=2,

@@ -1,6 +1,7 @@
 "use strict";
-// Content editor: search and edit entries (checked on the server before saving), add, retrain;
-// turn a group of customers' unanswered questions into examples, a new entry or out of scope.
+// Content editor: search and edit entries (checked on the server before saving), add;
+// turn a group of customers' unanswered questions into examples, a new entry or out of scope;
+// retrain the dialogue model (developers). Publishing the saved edits: content_publish.js.
 (function () {
   const $ = (id) => document.getElementById(id);
   let current = null; // id being edited, or null for a new entry
@@ -96,22 +97,26 @@
         data = await api("POST", "/api/content/entries", { ...body, id: $("entry-id").value.trim(), category: $("entry-category").value });
       }
       current = data.entry.id;
-      $("save-status").textContent = "保存しました。チャットに反映するには「学習を開始」を押してください。";
       const warnings = $("warnings");
       warnings.textContent = "";
       for (const w of data.warnings) warnings.append(el("li", "", w));
       warnings.hidden = !data.warnings.length;
       edit(data.entry);
-      $("save-status").textContent = "保存しました。チャットに反映するには「学習を開始」を押してください。";
+      $("save-status").textContent = "保存しました(まだ公開していません)。「公開と反映」の「公開する」で、数秒でチャットに反映されます。";
       if (data.warnings.length) { warnings.hidden = false; }
       loadList();
       if (group) loadGroups();
-      poll();
+      saved();
     } catch (error) {
       $("save-status").textContent = "";
       show($("save-error"), error.message);
     }
   });
+
+  // The edit is pending until published (content_publish.js lists it).
+  function saved() {
+    document.dispatchEvent(new CustomEvent("content-saved"));
+  }
 
   function renderTraining(t) {
     $("train-progress").value = t.progress || 0;
@@ -123,6 +128,7 @@
     $("train-status").className = t.state === "failed" ? "error" : t.state === "succeeded" ? "ok" : "";
     $("train-log").textContent = (t.log || []).slice(-8).join("\n");
     $("train").disabled = t.state === "running";
+    if (t.state === "running") $("retrain-details").open = true; // someone started one: show it
     const pending = t.pending || [];
     $("train-pending").textContent = pending.length ? `未反映の変更 ${pending.length} 件: ${pending.slice(-5).join("、")}` : "";
   }
@@ -151,8 +157,8 @@
         $("editor-title").textContent = "エントリを選んでください";
       }
       await loadGroups();
-      groupStatus(done(data) + " チャットに反映するには「学習を開始」を押してください。" + (data.warnings || []).join(" "));
-      poll();
+      groupStatus(done(data) + " 「公開と反映」の「公開する」で、数秒でチャットに反映されます。" + (data.warnings || []).join(" "));
+      saved();
     } catch (error) {
       groupStatus(error.message, true);
       for (const b of item.querySelectorAll("button")) b.disabled = false;
