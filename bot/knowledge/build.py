@@ -85,9 +85,6 @@ def pipeline_config(config_file: Path) -> Tuple[Dict[str, Any], str]:
         name = str(component.get("name", ""))
         if name.endswith(RANKER):
             ranker = {k: v for k, v in component.items() if k != "name"}
-            # Rasa updates a dict option's default with it (override_defaults): the trained
-            # ranker's weights keep the signals config.yml leaves out, so the snapshot's must too
-            ranker["weights"] = {**RANKER_DEFAULTS["weights"], **(ranker.get("weights") or {})}
         elif name.endswith(TOKENIZER):
             split_mode = str(component.get("split_mode", "C"))
     return effective_config(ranker), split_mode

@@ -31,10 +31,17 @@ def _audit(by: str, action: str, detail: Dict[str, Any]) -> None:
 
 
 def publish_corpus(
-    corpus: Path, by: str, confirm: bool = False, quiet: bool = False, audit: bool = True
+    corpus: Path,
+    by: str,
+    confirm: bool = False,
+    quiet: bool = False,
+    audit: bool = True,
+    if_missing: bool = False,
 ) -> int:
     """Builds the corpus's snapshot, checks it against the live one and publishes it.
-    0: published or unchanged; 1: the check failed; 4: regressions and no `confirm`."""
+    0: published or unchanged; 1: the check failed; 4: regressions and no `confirm`.
+    `if_missing`: only when nothing is published, or the published snapshot was built for
+    another FAQ ranker config than the corpus's now (`make run`: a rollback stays rolled back)."""
     from bot.knowledge.build import build_snapshot, pipeline_config, segmenter
     from bot.knowledge.check import Reader, changes_between, check_snapshot
     from bot.nlu.embedding_cache import cached_embedder
@@ -44,8 +51,11 @@ def publish_corpus(
         live = store.current()
     except SnapshotError:
         live = None
-    draft = build_snapshot(corpus, built_by=by, base=live)
     say = (lambda *a: None) if quiet else print
+    if if_missing and live is not None and _fits(live, corpus):
+        say(f"knowledge {live.id} is published (publish the corpus's edits at /content)")
+        return 0
+    draft = build_snapshot(corpus, built_by=by, base=live)
     if live is not None and live.id == draft.id:
         say(f"knowledge {draft.id}: unchanged, already published")
         return 0
@@ -96,6 +106,17 @@ def publish_corpus(
     return 0
 
 
+def _fits(snapshot: Snapshot, corpus: Path) -> bool:
+    """Whether `snapshot` was built with the FAQ ranker config the corpus gets now."""
+    from bot.knowledge.build import builder_config, pipeline_config
+
+    config_file = Path(str(snapshot.meta.get("config_file") or "config.yml"))
+    if not config_file.exists():
+        return False
+    config, split_mode = pipeline_config(config_file)
+    return snapshot.meta.get("builder") == builder_config(config, split_mode)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from bot.knowledge.build import build_snapshot
 
@@ -107,7 +128,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    return publish_corpus(args.corpus, args.by, args.confirm)
+    return publish_corpus(args.corpus, args.by, args.confirm, if_missing=args.if_missing)
 
 
 def _rows(store: KnowledgeStore) -> List[Dict[str, Any]]:
@@ -209,6 +230,11 @@ def add_knowledge_commands(sub: Any, default_corpus: Path) -> None:
     publish = command("publish", cmd_publish, "build, check and publish the corpus's snapshot")
     publish.add_argument("--by", default=by)
     publish.add_argument("--confirm", action="store_true", help="publish despite regressions")
+    publish.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="only when nothing is published, or it was built for another config",
+    )
     listing = command("list", cmd_list, "the published snapshots, newest first")
     listing.add_argument("--json", action="store_true")
     show = command("show", cmd_show, "a snapshot's summary, or one of its entries")

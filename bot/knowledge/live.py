@@ -62,6 +62,13 @@ class LiveKnowledge:
     def snapshot(self) -> Optional[Snapshot]:
         return self._state[0]
 
+    @property
+    def serving(self) -> str:
+        """The id of the snapshot this worker answers from: "" while its model's own index
+        answers (nothing pulled yet, or a snapshot built for another config)."""
+        snapshot, indexes = self._state
+        return snapshot.id if snapshot is not None and indexes else ""
+
     def index_for(self, ranking: Dict[str, Any], builder: Dict[str, Any]) -> Optional[FaqIndex]:
         """The current snapshot's index for a ranker with this config, or None (no snapshot
         yet, or one built with another config)."""
@@ -138,7 +145,9 @@ class LiveKnowledge:
         return True
 
     def _fetch(self, current: str) -> Tuple[int, Dict[str, str], bytes]:
-        query = urllib.parse.urlencode({"token": self.token, "worker": worker_name()})
+        query = urllib.parse.urlencode(
+            {"token": self.token, "worker": worker_name(), "serving": self.serving}
+        )
         separator = "&" if "?" in self.url else "?"
         request = urllib.request.Request(f"{self.url}{separator}{query}")
         if current:

@@ -16,9 +16,9 @@ import fcntl
 import json
 import os
 import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -142,7 +142,7 @@ class KnowledgeStore:
                 raise PublishConflict(current)
             record = Published(
                 id=snapshot.id,
-                published_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                published_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 by=by,
                 action=action,
                 changes=list(changes or [])[:50],

@@ -85,11 +85,12 @@ def serve(
     token_secret()  # made up now if unset (development), so the children share it
     Path("var").mkdir(exist_ok=True)  # embedded SQLite files: the store and Rasa's trackers
     ensure_seeded(make_engine())  # the embedded SQLite store is created and seeded on first run
-    # The FAQ as it is on disk, live from the first turn (unchanged: nothing is published). In a
-    # child process: the embedder and Sudachi need not stay in this supervisor's memory.
+    # A knowledge snapshot from the first turn: the corpus on disk when none is published yet
+    # (or the published one is for another config); otherwise what editors published (or rolled
+    # back to) stays. In a child process: the embedder need not stay in this supervisor.
     corpus = os.environ.get("FAQ_CORPUS", "faq_corpus")
     knowledge = [sys.executable, "-m", "bot", "knowledge", "publish", "--corpus", corpus]
-    if subprocess.run([*knowledge, "--by", "bot serve", "--confirm"]).returncode != 0:
+    if subprocess.run([*knowledge, "--by", "bot serve", "--confirm", "--if-missing"]).returncode:
         print(
             "the FAQ corpus did not pass its check: the last published one answers", file=sys.stderr
         )

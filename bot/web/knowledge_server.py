@@ -3,7 +3,8 @@
 `GET /internal/knowledge?token=…&worker=…`: the snapshot file of the corpus this web app serves,
 its id as the ETag; `304` when the worker's `If-None-Match` names it already. Same token as the
 model server (only Rasa has it), 404 to anyone else. Each pull records which snapshot its
-worker serves (the id in `If-None-Match`), so the editor sees when all workers serve a publish.
+worker answers from (`serving`, which a worker leaves empty when it cannot use the snapshot it
+has), so the editor sees when all workers serve a publish.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ async def knowledge(request: Request) -> Response:
     if not _allowed(request):
         return Response(status_code=404)
     worker, has = request.query_params.get("worker", ""), request.headers.get("if-none-match")
-    if WORKER.match(worker):
-        KNOWLEDGE_WORKERS.saw(worker, (has or "").strip('"'))
+    # What the worker answers from: `serving` ("" while its model's own index answers, e.g. a
+    # snapshot built for another config), else the snapshot it has.
+    serving = request.query_params.get("serving", (has or "").strip('"'))
+    if WORKER.match(worker) and (serving == "" or serving.isalnum()):
+        KNOWLEDGE_WORKERS.saw(worker, serving[:64])
     store = store_of(request)
     snapshot_id = store.published_id()
     if snapshot_id is None:

@@ -165,7 +165,7 @@ class Publisher:
                 return {"published": False, "needs_confirmation": True, **preview}
             if preview["unchanged"]:
                 return {"published": False, "needs_confirmation": False, **preview}
-            changes = preview["changes"] + self.pending
+            changes = preview["changes"]  # the saved notes say the same, in other words
             try:
                 record = await run_in_threadpool(
                     self.store.publish, draft, by, changes, live_id or ""
@@ -207,6 +207,17 @@ class Publisher:
                 client,
                 {"snapshot": record.id, "previous": record.previous},
             )
+            # The edits rolled back are still saved in the corpus: the next publish brings them
+            # again unless the editor changes them back. They are listed as not published.
+            undone = next(
+                (
+                    h.get("changes") or []
+                    for h in reversed(self.store.history())
+                    if h.get("id") == record.previous and h.get("action") == "publish"
+                ),
+                [],
+            )
+            self.pending = [f"{c}(元に戻した版。保存済みのため次の公開で再び反映)" for c in undone]
             self._follow(record.id, started, "rollback")
         return {"rolled_back": True, "status": self.snapshot()}
 
@@ -239,11 +250,16 @@ class Publisher:
             elapsed = time.monotonic() - started
             self.status.update(workers=on_new, workers_expected=expected)
             if on_new >= expected:
+                done = (
+                    "ひとつ前の版に戻しました"
+                    if self.status.get("action") == "rollback"
+                    else "公開しました"
+                )
                 self.status.update(
                     state="live",
                     live_after_s=round(elapsed, 2),
-                    message=f"公開しました。{elapsed:.1f} 秒ですべてのワーカー({expected})が"
-                    "新しい内容で応答しています。",
+                    message=f"{done}。{elapsed:.1f} 秒ですべてのワーカー({expected})がこの版で"
+                    "応答しています。",
                 )
                 return
             if elapsed > LIVE_TIMEOUT_S:

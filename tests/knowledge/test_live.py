@@ -33,6 +33,7 @@ def test_a_pull_installs_the_published_snapshot_and_its_index(shop_snapshot):
     assert calls == ["", shop_snapshot.id]  # asked again at once: the web app sees the swap
     index = live.index_for(RANKING, builder)
     assert index.snapshot_id == shop_snapshot.id and index.keys == shop_snapshot.keys
+    assert live.serving == shop_snapshot.id  # what its next pull tells the web app
     assert live.pull_once(fetch) is False  # 304: unchanged
     assert live.index_for(RANKING, builder) is index
 
@@ -69,6 +70,7 @@ def test_a_snapshot_built_with_another_config_is_not_used(shop_snapshot):
     other = json.loads(json.dumps(shop_snapshot.meta["builder"]))
     other["classifier_c"] = 1
     assert live.index_for(RANKING, other) is None
+    assert live.serving == ""  # its pulls say it answers from its model's own index
 
 
 def test_the_knowledge_url_follows_the_model_server():

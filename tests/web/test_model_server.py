@@ -107,3 +107,10 @@ def test_the_knowledge_server_gives_the_published_snapshot_to_token_holders(tmp_
         )
         assert same.status_code == 304
         assert KNOWLEDGE_WORKERS.recent(60)["host-9"] == snapshot.id  # it serves that one now
+        # a worker that has the snapshot but cannot use it (another config) says so
+        web.get(
+            KNOWLEDGE_PATH,
+            params={"token": TOKEN, "worker": "host-9", "serving": ""},
+            headers={"If-None-Match": first.headers["etag"]},
+        )
+        assert KNOWLEDGE_WORKERS.recent(60)["host-9"] == ""
