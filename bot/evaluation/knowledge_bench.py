@@ -84,8 +84,10 @@ async def publish(editor: httpx.AsyncClient, started: float) -> Dict[str, Any]:
     response = await editor.post("/api/content/publish", json={"confirm": True})
     response.raise_for_status()
     body = response.json()
+    answered_s = round(time.monotonic() - started, 2)  # saved, built, checked and published
     live = await until_live(editor, started) if body["published"] else {"s": None}
-    return {**live, "build_s": body.get("build_seconds"), "changes": body.get("changes")}
+    return {**live, "published_s": answered_s, "seconds": body.get("seconds"),
+            "changes": body.get("changes")}  # fmt: skip
 
 
 async def edits(url: str, retrain: bool) -> Dict[str, Any]:
@@ -143,6 +145,38 @@ async def under_load(url: str, retrain: bool) -> Dict[str, Any]:
     result["customer_requests"] = len(latencies) + len(errors)
     result["failed_requests"] = len(errors)
     return result
+
+
+def mixed_turns(work: Path) -> Dict[str, Any]:
+    """FAQ answers in the trackers whose reply came from another snapshot than the ranking (or
+    whose text is not that snapshot's answer): the count must be 0."""
+    import sqlite3
+
+    database = sqlite3.connect(work / "var" / "trackers.sqlite3")
+    rows = database.execute(
+        "SELECT sender_id, type_name, data FROM events WHERE type_name IN ('user', 'bot') "
+        "ORDER BY sender_id, id"
+    )
+    answers, mixed, snapshots = 0, 0, set()
+    parse: Dict[str, Any] | None = None
+    for _sender, kind, data in rows:
+        event = json.loads(data)
+        if kind == "user":
+            response = (
+                ((event.get("parse_data") or {}).get("response_selector") or {}).get("faq") or {}
+            ).get("response") or {}
+            parse = response if response.get("knowledge") else None
+            continue
+        metadata = event.get("metadata") or {}
+        if parse is None or not str(metadata.get("utter_action", "")).startswith("utter_faq/"):
+            continue
+        answers += 1
+        snapshots.add(parse["knowledge"])
+        text = (parse.get("responses") or [{}])[0].get("text")
+        mixed += metadata.get("knowledge") != parse["knowledge"] or event.get("text") != text
+        parse = None
+    database.close()
+    return {"faq_answers": answers, "mixed": mixed, "snapshots": len(snapshots)}  # fmt: skip
 
 
 def imported_corpus(root: Path, folder: Path, entries: int) -> Path:
@@ -272,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             result.update(asyncio.run(under_load(url, args.retrain)))
         finally:
             stop_serve(server)
+        result["turns_of_one_snapshot"] = mixed_turns(work)
     if args.import_entries:
         result["import"] = import_timing(root, args.import_entries)
     args.reports.mkdir(exist_ok=True)

@@ -177,7 +177,7 @@ def build_snapshot(
             )
         if coef is not None:
             arrays["coef"], arrays["intercept"] = coef, intercept
-    tokens = _tokens_of(split_mode)
+    tokens = memo_tokens(split_mode)
     documents, names = [], set()
     for group, answer in zip(texts, answers):
         terms: List[str] = []
@@ -260,8 +260,9 @@ def _warm_start(
     return out_coef, out_intercept
 
 
-def _tokens_of(split_mode: str):
-    """Sudachi tokens of a corpus text, memoized: a rebuild re-reads the same examples."""
+def memo_tokens(split_mode: str):
+    """Sudachi tokens of a corpus text, memoized: a rebuild re-reads the same examples (never
+    for customers' questions: they are not kept)."""
     return _memo_tokens(segmenter(split_mode))
 
 

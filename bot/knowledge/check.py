@@ -31,15 +31,26 @@ class Reader:
 
     vectors: Any  # texts -> array of vectors
     tokens: Any  # text -> tokens
+    # (snapshot id, text) -> ranking: a published snapshot's rankings of the corpus's questions
+    # never change, so the live one's are computed once, not at every check
+    cache: Optional[Dict[tuple, List[Dict[str, Any]]]] = None
 
     def rank(self, index: FaqIndex, texts: Sequence[str]) -> List[List[Dict[str, Any]]]:
         if not texts:
             return []
-        vectors = self.vectors(list(texts))
-        return [
-            index.ranking_of(index.signals_of(np.asarray(v), content_terms(self.tokens(t))))
-            for t, v in zip(texts, vectors)
+        cache = self.cache if self.cache is not None and index.snapshot_id else None
+        missing = [
+            t for t in dict.fromkeys(texts) if cache is None or (index.snapshot_id, t) not in cache
         ]
+        ranked = {}
+        if missing:
+            vectors = self.vectors(missing)
+            for text, vector in zip(missing, vectors):
+                terms = content_terms(self.tokens(text))
+                ranked[text] = index.ranking_of(index.signals_of(np.asarray(vector), terms))
+                if cache is not None:
+                    cache[(index.snapshot_id, text)] = ranked[text]
+        return [ranked[t] if t in ranked else cache[(index.snapshot_id, t)] for t in texts]
 
 
 @dataclass

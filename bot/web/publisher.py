@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.knowledge.build import build_snapshot, pipeline_config, segmenter
+from bot.knowledge.build import build_snapshot, memo_tokens, pipeline_config, segmenter
 from bot.knowledge.check import Reader, changes_between, check_snapshot
 from bot.knowledge.index import FaqIndex
 from bot.knowledge.snapshot import Snapshot, SnapshotError
@@ -48,6 +48,7 @@ class Publisher:
         self.status: Dict[str, Any] = {"state": "idle", "message": ""}
         self._lock = asyncio.Lock()
         self._indexes: Dict[str, FaqIndex] = {}
+        self._rankings: Dict[tuple, Any] = {}  # (snapshot id, corpus question) -> its ranking
         self._task: Optional[asyncio.Task] = None
 
     # --- reading snapshots ---------------------------------------------------------------
@@ -66,9 +67,12 @@ class Publisher:
     def _reader(self, snapshot: Snapshot) -> Reader:
         builder = snapshot.meta.get("builder") or {}
         embedder = cached_embedder(builder.get("embedder"))
-        split = segmenter(str(builder.get("split_mode") or "C"))
-        # test questions are corpus texts (disk cache); the log's are customers' (memory only)
-        return Reader(lambda texts: embedder.training(texts, kind="query"), split.tokens)
+        tokens = memo_tokens(str(builder.get("split_mode") or "C"))
+        # test questions are corpus texts (disk cache, memoized words); the log's are customers'
+        # (memory only, see _log_reader)
+        if len(self._rankings) > 20_000:  # a few snapshots' questions; a new corpus: start again
+            self._rankings.clear()
+        return Reader(lambda texts: embedder.training(texts, kind="query"), tokens, self._rankings)
 
     def _log_reader(self, snapshot: Snapshot) -> Reader:
         builder = snapshot.meta.get("builder") or {}
@@ -92,7 +96,12 @@ class Publisher:
         turns = Journal(self.engine).turns(None, 2000)
         return [t.text for t in turns if t.text and needs_attention(t)]
 
-    def _build_and_check(self, by: str) -> Tuple[Snapshot, Optional[Snapshot], Dict[str, Any]]:
+    def _build_and_check(
+        self, by: str, with_log: bool = True
+    ) -> Tuple[Snapshot, Optional[Snapshot], Dict[str, Any]]:
+        """The draft, the live snapshot and the preview; `with_log`: also which unanswered
+        questions of the log it would answer (the preview shows it; a publish need not wait)."""
+        started = time.monotonic()
         live = self.live()
         with EDIT_LOCK:  # the corpus files as one edit left them, never half of one
             draft = build_snapshot(
@@ -101,6 +110,7 @@ class Publisher:
                 built_by=by,
                 base=live,
             )
+        built = time.monotonic()
         reader = self._reader(draft)
         result = check_snapshot(
             draft,
@@ -109,7 +119,8 @@ class Publisher:
             live,
             self.index_of(live) if live else None,
         )
-        if live is not None:
+        checked = time.monotonic()
+        if live is not None and with_log:
             unanswered = self._unanswered()
             if unanswered:
                 logs = check_snapshot(
@@ -129,6 +140,11 @@ class Publisher:
             "check": result.as_dict(),
             "build_seconds": draft.meta.get("build_seconds"),
             "embedded": draft.meta.get("embedded"),
+            "seconds": {
+                "build": round(built - started, 2),
+                "check": round(checked - built, 2),
+                "log": round(time.monotonic() - checked, 2),
+            },
         }
         return draft, live, preview
 
@@ -147,7 +163,7 @@ class Publisher:
         `confirm`; `base` (the live id the editor's preview showed) guards against overtaking."""
         started = time.monotonic()
         async with self._lock:
-            draft, live, preview = await run_in_threadpool(self._build_and_check, by)
+            draft, live, preview = await run_in_threadpool(self._build_and_check, by, False)
             check = preview["check"]
             live_id = live.id if live else None
             if base is not None and base != live_id:
