@@ -9,7 +9,7 @@ checked by a customer who gets the new answer. Every failed customer request is 
 (retrain, validate, publish the model) until customers get it. `--import-entries N` times, in
 this process, a new example in an imported corpus of N entries (made from eval/byo_faq's rows
 under N/rows product lines): the build from the live snapshot, its check, the publish, and a
-worker's install of the file (the pull interval, 1 s, comes on top).
+worker's install of the file (the pull interval, 0.5 s, comes on top).
 """
 
 from __future__ import annotations

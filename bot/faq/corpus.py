@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List
@@ -83,8 +87,34 @@ def _strings(node: CommentedMap, key: str, where: str, problems: List[str]) -> L
     return out
 
 
+# Parsed files by (path, content): ruamel's round-trip parser takes ~80 ms a file, and one edit
+# in the content editor reads the corpus several times (check, write, build the snapshot).
+_PARSED: OrderedDict[tuple, CorpusFile] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+PARSED_FILES = 64
+
+
 def load_file(path: Path) -> CorpusFile:
     """Reads one category file; shape problems are collected, not raised."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        raw = None
+    key = (str(path), hashlib.sha1(raw).hexdigest()) if raw is not None else None
+    with _PARSED_LOCK:
+        if key in _PARSED:
+            _PARSED.move_to_end(key)
+            return copy.deepcopy(_PARSED[key])
+    result = _parse_file(path)
+    if key is not None:
+        with _PARSED_LOCK:
+            _PARSED[key] = copy.deepcopy(result)
+            while len(_PARSED) > PARSED_FILES:
+                _PARSED.popitem(last=False)
+    return result
+
+
+def _parse_file(path: Path) -> CorpusFile:
     result = CorpusFile(path=path)
     try:
         data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
