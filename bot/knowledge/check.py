@@ -178,4 +178,6 @@ def changes_between(old: Optional[Snapshot], new: Snapshot) -> List[str]:
         old.arrays.get("outside", np.zeros(0)), new.arrays.get("outside", np.zeros(0))
     ):
         out.append("対象外の例文を変更")
+    if not out and old.id != new.id:  # same entries, another index (config or weights)
+        out.append("エントリの変更なし(索引を作り直し)")
     return out
