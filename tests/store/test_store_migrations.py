@@ -16,7 +16,7 @@ STORE_TABLES = {
     "companies", "users", "orders", "contracts", "invoices", "staff", "judgements", "turns",
     "audit_log",
 }  # fmt: skip
-HEAD = "0005"
+HEAD = "0006"
 
 
 def _tables(url: str) -> set[str]:
@@ -186,3 +186,36 @@ def test_0005_adds_the_reading_of_a_turn_and_keeps_the_turns_of_0004(empty_url):
     assert [tuple(row) for row in rows] == [("helpful", "context")]
     downgrade(empty_url, "0004")
     _insert_turn(empty_url)
+
+
+def _audit(url: str, action: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor, action, customer, client, detail) "
+                    "VALUES (CURRENT_TIMESTAMP, 'editor', :action, NULL, 'test', '{}')"
+                ),
+                {"action": action},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_0006_lets_the_audit_log_record_knowledge_publishes_and_rollbacks(empty_url):
+    upgrade(empty_url, "0005")
+    _audit(empty_url, "export")
+    with pytest.raises(IntegrityError):
+        _audit(empty_url, "knowledge_publish")
+    upgrade(empty_url)
+    _audit(empty_url, "knowledge_publish")
+    _audit(empty_url, "knowledge_rollback")
+    downgrade(empty_url, "0005")  # the knowledge rows go, the others stay
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as connection:
+            actions = connection.execute(text("SELECT action FROM audit_log")).scalars().all()
+    finally:
+        engine.dispose()
+    assert actions == ["export"]
