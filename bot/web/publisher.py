@@ -188,14 +188,7 @@ class Publisher:
                 )
             except PublishConflict:
                 raise ApiError(409, OVERTAKEN) from None
-            await run_in_threadpool(
-                AuditLog(self.engine).record,
-                by,
-                "knowledge_publish",
-                None,
-                client,
-                {"snapshot": draft.id, "previous": live_id, "changes": changes[:20]},
-            )
+            await self._audit(by, "knowledge_publish", client, record, changes)
             self.pending = []
             self._follow(record.id, started, "publish")
         return {
@@ -215,14 +208,7 @@ class Publisher:
                 raise ApiError(409, "戻せる以前の版がありません。") from None
             except PublishConflict:
                 raise ApiError(409, OVERTAKEN) from None
-            await run_in_threadpool(
-                AuditLog(self.engine).record,
-                by,
-                "knowledge_rollback",
-                None,
-                client,
-                {"snapshot": record.id, "previous": record.previous},
-            )
+            await self._audit(by, "knowledge_rollback", client, record)
             # The edits rolled back are still saved in the corpus: the next publish brings them
             # again unless the editor changes them back. They are listed as not published.
             undone = next(
@@ -236,6 +222,13 @@ class Publisher:
             self.pending = [f"{c}(元に戻した版。保存済みのため次の公開で再び反映)" for c in undone]
             self._follow(record.id, started, "rollback")
         return {"rolled_back": True, "status": self.snapshot()}
+
+    async def _audit(
+        self, by: str, action: str, client: str, record: Any, changes: List[str] = ()
+    ) -> None:
+        """The audit log's row: who made which snapshot live, over which one, with what."""
+        detail = {"snapshot": record.id, "previous": record.previous, "changes": list(changes)[:20]}
+        await run_in_threadpool(AuditLog(self.engine).record, by, action, None, client, detail)
 
     # --- until every worker serves it ------------------------------------------------------
 
