@@ -41,7 +41,6 @@ from bot.evaluation.load import (
     Tally,
     closed_loop,
     load,
-    login,
     long_conversations,
     long_figures,
     ms,
@@ -53,7 +52,6 @@ from bot.evaluation.worker_sweep import measure_worker_counts
 from bot.models import published_model
 from bot.serving.actions_server import stop, wait_for
 
-EDIT_ENTRY, EDIT_QUESTION = "cancellation_method", "解約方法を教えてください。"
 # seconds of each closed-loop point (ours and stock alike), of each open-loop rate
 CURVE_SECONDS = {1: 20, 5: 20, 10: 30, 25: 30, 50: 60}
 OPEN_SECONDS = 30
@@ -87,34 +85,6 @@ async def http_parse(rasa_url: str, token: str, texts: List[str]) -> List[float]
             response.raise_for_status()
             latencies.append(time.monotonic() - started)
     return latencies
-
-
-async def edit_to_live(url: str, marker: str) -> Dict[str, Any]:
-    """Edit an answer in the content editor, retrain, and wait until customers get it."""
-    async with httpx.AsyncClient(base_url=url, timeout=300) as editor:
-        await login(editor, "editor")
-        entry = (await editor.get(f"/api/content/entries/{EDIT_ENTRY}")).json()["entry"]
-        started = time.monotonic()
-        body = {k: entry[k] for k in ("title", "question", "answer", "examples", "tests")}
-        body["answer"] = marker + "\n" + entry["answer"]
-        (await editor.put(f"/api/content/entries/{EDIT_ENTRY}", json=body)).raise_for_status()
-        (await editor.post("/api/content/train", json={})).raise_for_status()
-        while True:
-            await asyncio.sleep(1)
-            training = (await editor.get("/api/content/train")).json()["training"]
-            if training["state"] != "running":
-                break
-        async with httpx.AsyncClient(base_url=url, timeout=60) as visitor:
-            while time.monotonic() - started < 1800:
-                reply = (await visitor.post("/api/chat", json={"text": EDIT_QUESTION})).json()
-                if any(marker in r["text"] for r in reply.get("replies", [])):
-                    break
-                await asyncio.sleep(0.5)
-        return {
-            "edit_to_live_s": round(time.monotonic() - started, 1),
-            "training_state": training["state"],
-            "training_mode": training.get("mode"),
-        }
 
 
 def curve_figures(tally: Tally, n: int, prefix: str = "") -> Dict[str, Any]:
@@ -217,11 +187,18 @@ async def measure_rest(url: str, quick: bool) -> Dict[str, Any]:
     if quick:
         result["skipped"] = ["edit-to-live and the model swap under load (--quick)"]
         return result
-    # A model swap under load: 10 customers chat while the content editor's retrain goes live.
+    # 10 customers chat while the content editor publishes an answer edit, a new example, a new
+    # entry and a rollback (knowledge snapshots), then retrains the model (a model swap).
     with phase(result, "edit to live, swap under load"):
+        from bot.evaluation.knowledge_bench import edits
+
         halt = asyncio.Event()
         background = asyncio.create_task(load(url, 10, 3600, halt))
-        result.update(await edit_to_live(url, f"【ベンチ更新 {uuid.uuid4().hex[:6]}】"))
+        steps = await edits(url, retrain=True)
+        for name in ("answer_edit", "new_example", "new_entry", "rollback"):
+            result[f"knowledge_{name}_live_s"] = steps[name]["s"]
+        result["edit_to_live_s"] = steps["answer_edit"]["s"]
+        result["retrain_edit_to_live_s"] = steps["retrain_answer_edit"]["customer_s"]
         await asyncio.sleep(3)
         halt.set()
         latencies, errors, _ = await background
