@@ -22,7 +22,7 @@ from bot.corpora import SHOP_CORPUS
 from bot.faq.build import render_answer, training_questions
 from bot.faq.catalog import load_catalog
 from bot.faq.corpus import load_corpus
-from bot.knowledge.index import fit_classifier
+from bot.knowledge.index import answer_passage, fit_classifier, starts_of
 from bot.knowledge.snapshot import FORMAT, Snapshot
 from bot.nlu.embedding_cache import cached_embedder
 from bot.nlu.lexical import content_terms
@@ -151,15 +151,16 @@ def build_snapshot(
         "examples": as_queries
         if config["example_kind"] != "passage"
         else embedder.training(flat, kind="passage"),
-        "starts": np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        if len(sizes)
-        else np.zeros(0, np.int64),
+        "starts": starts_of(sizes),
     }
     weights = config["weights"]
     if weights.get("answer"):
         passages = [
-            ((group[0] + "\n") if config["answer_with_question"] and group else "")
-            + answer[: config["answer_chars"]]
+            answer_passage(
+                answer,
+                group[0] if config["answer_with_question"] and group else "",
+                config["answer_chars"],
+            )
             for group, answer in zip(texts, answers)
         ]
         arrays["answers"] = embedder.training(passages, kind="passage")

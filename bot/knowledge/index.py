@@ -158,8 +158,18 @@ class FaqIndex:
         """The entry's answer as this snapshot has it (placeholders expanded), if it has one."""
         return (self.entries.get(key) or {}).get("answer")
 
-    def title_of(self, key: str) -> Optional[str]:
-        return (self.entries.get(key) or {}).get("title")
+
+def starts_of(sizes: np.ndarray) -> np.ndarray:
+    """The first row of each entry's examples, given how many each has."""
+    if not len(sizes):
+        return np.zeros(0, np.int64)
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+
+def answer_passage(answer: str, question: str, chars: int) -> str:
+    """What the `answer` signal embeds: the start of the answer (its topic), after the first
+    question with `answer_with_question`."""
+    return ((question + "\n") if question else "") + answer[:chars]
 
 
 def fit_classifier(

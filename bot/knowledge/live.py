@@ -69,26 +69,35 @@ class LiveKnowledge:
         snapshot, indexes = self._state
         return snapshot.id if snapshot is not None and indexes else ""
 
-    def index_for(self, ranking: Dict[str, Any], builder: Dict[str, Any]) -> Optional[FaqIndex]:
-        """The current snapshot's index for a ranker with this config, or None (no snapshot
-        yet, or one built with another config)."""
+    def register(self, ranking: Dict[str, Any], builder: Dict[str, Any]) -> str:
+        """Makes every later snapshot build its index for a ranker with this config too; the
+        key to ask `index` with (a ranker registers once, when its model loads)."""
         key = json.dumps([ranking, builder], sort_keys=True, default=str)
-        snapshot, indexes = self._state
-        if key not in self._configs:
-            with self._lock:
-                self._configs[key] = (ranking, builder)
+        with self._lock:
+            self._configs.setdefault(key, (ranking, builder))
         if self.autostart:
-            self.ensure_running()
+            self.ensure_running()  # in this process: a worker forked after the model loaded
+        return key
+
+    def index(self, key: str) -> Optional[FaqIndex]:
+        """The current snapshot's index for a registered config, or None (no snapshot yet, or
+        one built with another config). On the turn's path: one lookup when it is built."""
+        snapshot, indexes = self._state
         if snapshot is None:
             return None
         if key in indexes:
             return indexes[key]
+        ranking, builder = self._configs[key]
         index = self._index(snapshot, ranking, builder)
         if index is not None:
             with self._lock:
                 if self._state[0] is snapshot:
                     self._state = (snapshot, {**self._state[1], key: index})
         return index
+
+    def index_for(self, ranking: Dict[str, Any], builder: Dict[str, Any]) -> Optional[FaqIndex]:
+        """`register`, then `index`."""
+        return self.index(self.register(ranking, builder))
 
     def _index(
         self, snapshot: Snapshot, ranking: Dict[str, Any], builder: Dict[str, Any]

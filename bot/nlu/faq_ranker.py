@@ -43,8 +43,15 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge.build import RANKER_DEFAULTS, builder_config, effective_config
-from bot.knowledge.index import SIGNALS, FaqIndex, Ranking, fit_classifier
-from bot.knowledge.live import live_knowledge
+from bot.knowledge.index import (
+    SIGNALS,
+    FaqIndex,
+    Ranking,
+    answer_passage,
+    fit_classifier,
+    starts_of,
+)
+from bot.knowledge.live import LiveKnowledge, live_knowledge
 from bot.nlu.context_reading import DEFAULTS as CONTEXT_DEFAULTS
 from bot.nlu.context_reading import ContextReader, Reading, apply_choice
 from bot.nlu.dense_featurizer import SentenceEmbeddingFeaturizer, embedding_of
@@ -101,8 +108,13 @@ class FaqRanker(GraphComponent):
         self._coef, self._intercept = state.get("coef"), state.get("intercept")
         self._documents: List[List[str]] = state.get("documents", [])
         self._own: FaqIndex = self._own_index()
-        self._live = live_knowledge() if state else None
-        if self._live is not None:
+        self.use_live(live_knowledge() if state else None)
+
+    def use_live(self, live: LiveKnowledge | None) -> None:
+        """Ranks with the snapshots `live` pulls (None: with the model's own index)."""
+        self._live = live
+        if live is not None:
+            self._live_key = live.register(self._config, self._builder)
             self._index()  # the snapshot's index built now, not on the first turn
 
     def _own_index(self) -> FaqIndex:
@@ -121,7 +133,7 @@ class FaqRanker(GraphComponent):
     def _index(self) -> FaqIndex:
         """The published snapshot's index when this server has one, else the model's own."""
         if self._live is not None:
-            index = self._live.index_for({**self._config, "weights": self._weights}, self._builder)
+            index = self._live.index(self._live_key)
             if index is not None:
                 return index
         return self._own
@@ -171,7 +183,7 @@ class FaqRanker(GraphComponent):
         else:
             self._examples = as_queries
         sizes = np.array([len(vectors[k]) for k in self._keys])
-        self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self._starts = starts_of(sizes)
         if self._weights["answer"]:
             answers = [
                 self._answer_text(k, texts[k][0] if self._config["answer_with_question"] else "")
@@ -189,7 +201,7 @@ class FaqRanker(GraphComponent):
     def _answer_text(self, key: str, question: str = "") -> str:
         responses = self._responses.get(key) or []
         text = " ".join(str(r.get("text") or "") for r in responses if isinstance(r, dict))
-        return ((question + "\n") if question else "") + text[: self._config["answer_chars"]]
+        return answer_passage(text, question, self._config["answer_chars"])
 
     def _answer_terms(self, training_data: TrainingData) -> Dict[str, List[str]]:
         """Sudachi content words of each answer (the tokenizer tokenized the responses)."""

@@ -32,7 +32,7 @@ NEW_ENTRY = """
 def serve(ranker, snapshot) -> LiveKnowledge:
     live = LiveKnowledge("http://web/internal/knowledge")
     live.install(snapshot)
-    ranker._live = live  # noqa: SLF001 - as `bot serve` sets it, without a web app
+    ranker.use_live(live)  # as `bot serve` has it, without a web app
     return live
 
 
@@ -40,7 +40,7 @@ def serve(ranker, snapshot) -> LiveKnowledge:
 def ranker(agent):
     component = faq_ranker(agent)
     yield component
-    component._live = None  # noqa: SLF001 - the model's own index again
+    component.use_live(None)  # the model's own index again
 
 
 def parse(agent, text: str) -> dict:
