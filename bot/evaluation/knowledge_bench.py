@@ -201,11 +201,10 @@ def import_timing(root: Path, entries: int) -> Dict[str, Any]:
     import subprocess
     import sys
 
-    from bot.knowledge.build import build_snapshot, pipeline_config, segmenter
-    from bot.knowledge.check import Reader, check_snapshot
+    from bot.knowledge.build import build_snapshot, ranking_config
+    from bot.knowledge.check import check_snapshot, corpus_reader
     from bot.knowledge.live import LiveKnowledge
     from bot.knowledge.store import KnowledgeStore
-    from bot.nlu.embedding_cache import cached_embedder
 
     work = root / "var" / "bench" / "import"
     table = imported_corpus(root, work, entries)
@@ -227,12 +226,8 @@ def import_timing(root: Path, entries: int) -> Dict[str, Any]:
     started = time.monotonic()
     draft = build_snapshot(corpus, project_dir=root, base=live)
     built = time.monotonic() - started
-    ranking = pipeline_config(root / str(draft.meta["config_file"]))[0]
-    embedder = cached_embedder(None)
-    reader = Reader(
-        lambda t: embedder.training(t, kind="query"),
-        segmenter(draft.meta["builder"]["split_mode"]).tokens,
-    )
+    ranking = ranking_config(draft, root)
+    reader = corpus_reader(draft)
     result = check_snapshot(draft, draft.index(ranking), reader, live, live.index(ranking))
     checked = time.monotonic() - started
     store.publish(draft, "bench", expected=live.id)
@@ -241,7 +236,7 @@ def import_timing(root: Path, entries: int) -> Dict[str, Any]:
     from bot.knowledge.snapshot import Snapshot
 
     worker = LiveKnowledge("-")
-    worker._configs["x"] = (ranking, draft.meta["builder"])  # noqa: SLF001 - a worker's config
+    worker.register(ranking, draft.meta["builder"])  # a worker's ranker config
     worker.install(Snapshot.from_bytes(data, draft.id))
     installed = time.monotonic() - started
     path.write_text(text, encoding="utf-8")

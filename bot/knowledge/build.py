@@ -90,6 +90,11 @@ def pipeline_config(config_file: Path) -> Tuple[Dict[str, Any], str]:
     return effective_config(ranker), split_mode
 
 
+def ranking_config(snapshot: Snapshot, project_dir: Path = Path(".")) -> Dict[str, Any]:
+    """The FAQ ranker's config of the pipeline a snapshot was built for (to rank with it)."""
+    return pipeline_config(Path(project_dir) / str(snapshot.meta.get("config_file")))[0]
+
+
 @lru_cache(maxsize=3)
 def segmenter(split_mode: str) -> SudachiSegmenter:
     return SudachiSegmenter(split_mode)

@@ -17,8 +17,10 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from bot.knowledge.build import memo_tokens, segmenter
 from bot.knowledge.index import FaqIndex
 from bot.knowledge.snapshot import Snapshot
+from bot.nlu.embedding_cache import cached_embedder
 from bot.nlu.lexical import content_terms
 
 ANSWER_CONFIDENCE = 0.3
@@ -102,7 +104,6 @@ def check_snapshot(
     reader: Reader,
     live: Optional[Snapshot] = None,
     live_index: Optional[FaqIndex] = None,
-    log_questions: Sequence[str] = (),
 ) -> CheckResult:
     """Checks `new` and compares it with `live` (see the module docstring)."""
     result = CheckResult()
@@ -133,20 +134,6 @@ def check_snapshot(
             result.regressions.append(item)
         elif was != key and got == key:
             result.improvements.append(item)
-    if log_questions and live_index is not None:
-        questions = list(dict.fromkeys(log_questions))[:500]
-        for text, was, got in zip(
-            questions, reader.rank(live_index, questions), reader.rank(new_index, questions)
-        ):
-            if answers(got) and (not answers(was) or _best(was) != _best(got)):
-                result.newly_answered.append(
-                    {
-                        "question": text,
-                        "entry": _best(got),
-                        "title": title.get(_best(got), ""),
-                        "confidence": round(float(got[0]["confidence"]), 3),
-                    }
-                )
     return result
 
 
@@ -181,3 +168,46 @@ def changes_between(old: Optional[Snapshot], new: Snapshot) -> List[str]:
     if not out and old.id != new.id:  # same entries, another index (config or weights)
         out.append("エントリの変更なし(索引を作り直し)")
     return out
+
+
+def newly_answered(
+    new: Snapshot,
+    new_index: FaqIndex,
+    live_index: FaqIndex,
+    reader: Reader,
+    questions: Sequence[str],
+) -> List[Dict[str, Any]]:
+    """The log's questions (the first 500 distinct) that `new` would answer and the live
+    snapshot did not, or answered with another entry."""
+    title = {f"faq/{e['id']}": e["title"] for e in new.entries}
+    questions = list(dict.fromkeys(questions))[:500]
+    out = []
+    for text, was, got in zip(
+        questions, reader.rank(live_index, questions), reader.rank(new_index, questions)
+    ):
+        if answers(got) and (not answers(was) or _best(was) != _best(got)):
+            out.append(
+                {
+                    "question": text,
+                    "entry": _best(got),
+                    "title": title.get(_best(got), ""),
+                    "confidence": round(float(got[0]["confidence"]), 3),
+                }
+            )
+    return out
+
+
+def corpus_reader(snapshot: Snapshot, cache: Optional[Dict[tuple, Any]] = None) -> Reader:
+    """Reads a snapshot's own questions as its ranker would: vectors from the disk cache (they
+    are corpus texts), Sudachi words memoized, rankings kept in `cache` when given."""
+    builder = snapshot.meta.get("builder") or {}
+    embedder = cached_embedder(builder.get("embedder"))
+    tokens = memo_tokens(str(builder.get("split_mode") or "C"))
+    return Reader(lambda texts: embedder.training(texts, kind="query"), tokens, cache)
+
+
+def customer_reader(snapshot: Snapshot) -> Reader:
+    """Reads customers' questions: vectors in memory only, words never kept."""
+    builder = snapshot.meta.get("builder") or {}
+    embedder = cached_embedder(builder.get("embedder"))
+    return Reader(embedder.queries, segmenter(str(builder.get("split_mode") or "C")).tokens)

@@ -42,9 +42,8 @@ def publish_corpus(
     0: published or unchanged; 1: the check failed; 4: regressions and no `confirm`.
     `if_missing`: only when nothing is published, or the published snapshot was built for
     another FAQ ranker config than the corpus's now (`make run`: a rollback stays rolled back)."""
-    from bot.knowledge.build import build_snapshot, pipeline_config, segmenter
-    from bot.knowledge.check import Reader, changes_between, check_snapshot
-    from bot.nlu.embedding_cache import cached_embedder
+    from bot.knowledge.build import build_snapshot, ranking_config
+    from bot.knowledge.check import changes_between, check_snapshot, corpus_reader
 
     store = KnowledgeStore(corpus, Path.cwd())
     try:
@@ -59,15 +58,13 @@ def publish_corpus(
     if live is not None and live.id == draft.id:
         say(f"knowledge {draft.id}: unchanged, already published")
         return 0
-    ranking = pipeline_config(Path(str(draft.meta["config_file"])))[0]
-    builder = draft.meta["builder"]
-    embedder = cached_embedder(builder.get("embedder"))
-    reader = Reader(
-        lambda texts: embedder.training(texts, kind="query"),
-        segmenter(builder["split_mode"]).tokens,
-    )
+    ranking = ranking_config(draft)
     result = check_snapshot(
-        draft, draft.index(ranking), reader, live, live.index(ranking) if live else None
+        draft,
+        draft.index(ranking),
+        corpus_reader(draft),
+        live,
+        live.index(ranking) if live else None,
     )
     for wrong in result.canonical_wrong:
         print(

@@ -18,12 +18,18 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.knowledge.build import build_snapshot, memo_tokens, pipeline_config, segmenter
-from bot.knowledge.check import Reader, changes_between, check_snapshot
+from bot.knowledge.build import build_snapshot, ranking_config
+from bot.knowledge.check import (
+    Reader,
+    changes_between,
+    check_snapshot,
+    corpus_reader,
+    customer_reader,
+    newly_answered,
+)
 from bot.knowledge.index import FaqIndex
 from bot.knowledge.snapshot import Snapshot, SnapshotError
 from bot.knowledge.store import KnowledgeStore, NothingToRollBack, PublishConflict
-from bot.nlu.embedding_cache import cached_embedder
 from bot.store.audit import AuditLog
 from bot.web.common import ApiError
 from bot.web.corpus_edit import EDIT_LOCK
@@ -53,32 +59,19 @@ class Publisher:
 
     # --- reading snapshots ---------------------------------------------------------------
 
-    def _ranking_config(self, snapshot: Snapshot) -> Dict[str, Any]:
-        config_file = self.settings.project_dir / str(snapshot.meta.get("config_file"))
-        return pipeline_config(config_file)[0]
-
     def index_of(self, snapshot: Snapshot) -> FaqIndex:
         if snapshot.id not in self._indexes:
             if len(self._indexes) > 4:
                 self._indexes.clear()
-            self._indexes[snapshot.id] = snapshot.index(self._ranking_config(snapshot))
+            config = ranking_config(snapshot, self.settings.project_dir)
+            self._indexes[snapshot.id] = snapshot.index(config)
         return self._indexes[snapshot.id]
 
     def _reader(self, snapshot: Snapshot) -> Reader:
-        builder = snapshot.meta.get("builder") or {}
-        embedder = cached_embedder(builder.get("embedder"))
-        tokens = memo_tokens(str(builder.get("split_mode") or "C"))
-        # test questions are corpus texts (disk cache, memoized words); the log's are customers'
-        # (memory only, see _log_reader)
+        """The corpus's questions, with the rankings of each snapshot kept across checks."""
         if len(self._rankings) > 20_000:  # a few snapshots' questions; a new corpus: start again
             self._rankings.clear()
-        return Reader(lambda texts: embedder.training(texts, kind="query"), tokens, self._rankings)
-
-    def _log_reader(self, snapshot: Snapshot) -> Reader:
-        builder = snapshot.meta.get("builder") or {}
-        embedder = cached_embedder(builder.get("embedder"))
-        split = segmenter(str(builder.get("split_mode") or "C"))
-        return Reader(embedder.queries, split.tokens)
+        return corpus_reader(snapshot, self._rankings)
 
     def live(self) -> Optional[Snapshot]:
         try:
@@ -121,17 +114,13 @@ class Publisher:
         )
         checked = time.monotonic()
         if live is not None and with_log:
-            unanswered = self._unanswered()
-            if unanswered:
-                logs = check_snapshot(
-                    draft,
-                    self.index_of(draft),
-                    self._log_reader(draft),
-                    live,
-                    self.index_of(live),
-                    unanswered,
-                )
-                result.newly_answered = logs.newly_answered
+            result.newly_answered = newly_answered(
+                draft,
+                self.index_of(draft),
+                self.index_of(live),
+                customer_reader(draft),
+                self._unanswered(),
+            )
         preview = {
             "draft": draft.id,
             "base": live.id if live else None,
