@@ -36,6 +36,17 @@ def _revision(url: str) -> str | None:
         engine.dispose()
 
 
+def _sql(url: str, statement: str, params: dict | None = None) -> list[tuple]:
+    """One statement in a transaction of its own; the rows it returns, if any."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(statement), params or {})
+            return [tuple(row) for row in result.all()] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
 def test_upgrade_from_empty_creates_every_table(empty_url):
     assert _tables(empty_url) == set()
     upgrade(empty_url)
@@ -79,35 +90,19 @@ def test_upgrade_accepts_an_engine_and_leaves_it_usable(empty_url):
 
 def test_0002_upgrades_a_store_left_at_0001_keeping_its_rows(empty_url):
     upgrade(empty_url, "0001")
-    engine = make_engine(empty_url)
-    try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO companies (id, name) VALUES (1, 'x')")
-    finally:
-        engine.dispose()
+    _sql(empty_url, "INSERT INTO companies (id, name) VALUES (1, 'x')")
     upgrade(empty_url)
     assert _revision(empty_url) == HEAD
-    engine = make_engine(empty_url)
-    try:
-        with engine.connect() as connection:
-            assert connection.exec_driver_sql("SELECT name FROM companies").scalar() == "x"
-    finally:
-        engine.dispose()
+    assert _sql(empty_url, "SELECT name FROM companies")[0][0] == "x"
 
 
 def _insert_staff(url: str, username: str, role: str) -> None:
-    engine = make_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO staff (username, display_name, password_hash, role) "
-                    "VALUES (:username, :username, 'x', :role)"
-                ),
-                {"username": username, "role": role},
-            )
-    finally:
-        engine.dispose()
+    _sql(
+        url,
+        "INSERT INTO staff (username, display_name, password_hash, role) "
+        "VALUES (:username, :username, 'x', :role)",
+        {"username": username, "role": role},
+    )
 
 
 def test_0003_lets_staff_be_admins_and_keeps_the_staff_of_0002(empty_url):
@@ -121,12 +116,7 @@ def test_0003_lets_staff_be_admins_and_keeps_the_staff_of_0002(empty_url):
         _insert_staff(empty_url, "boss", "owner")
     with pytest.raises(IntegrityError):  # the copied table keeps its unique usernames
         _insert_staff(empty_url, "agent", "agent")
-    engine = make_engine(empty_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT username, role FROM staff ORDER BY id")).all()
-    finally:
-        engine.dispose()
+    rows = _sql(empty_url, "SELECT username, role FROM staff ORDER BY id")
     assert [tuple(row) for row in rows] == [("agent", "agent"), ("admin", "admin")]
 
 
@@ -161,12 +151,7 @@ def test_0004_adds_feedback_to_the_turns_of_0003_and_checks_its_values(empty_url
     _insert_turn(empty_url, "unhelpful")
     with pytest.raises(IntegrityError):
         _insert_turn(empty_url, "great")
-    engine = make_engine(empty_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT text, feedback FROM turns ORDER BY id")).all()
-    finally:
-        engine.dispose()
+    rows = _sql(empty_url, "SELECT text, feedback FROM turns ORDER BY id")
     assert [tuple(row) for row in rows] == [("解約したい", None), ("解約したい", "unhelpful")]
     downgrade(empty_url, "0003")
     _insert_turn(empty_url)
@@ -176,31 +161,20 @@ def test_0005_adds_the_reading_of_a_turn_and_keeps_the_turns_of_0004(empty_url):
     upgrade(empty_url, "0004")
     _insert_turn(empty_url, "helpful")
     upgrade(empty_url)
-    engine = make_engine(empty_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE turns SET reading = 'context'"))
-            rows = connection.execute(text("SELECT feedback, reading FROM turns")).all()
-    finally:
-        engine.dispose()
+    _sql(empty_url, "UPDATE turns SET reading = 'context'")
+    rows = _sql(empty_url, "SELECT feedback, reading FROM turns")
     assert [tuple(row) for row in rows] == [("helpful", "context")]
     downgrade(empty_url, "0004")
     _insert_turn(empty_url)
 
 
 def _audit(url: str, action: str) -> None:
-    engine = make_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO audit_log (at, actor, action, customer, client, detail) "
-                    "VALUES (CURRENT_TIMESTAMP, 'editor', :action, NULL, 'test', '{}')"
-                ),
-                {"action": action},
-            )
-    finally:
-        engine.dispose()
+    _sql(
+        url,
+        "INSERT INTO audit_log (at, actor, action, customer, client, detail) "
+        "VALUES (CURRENT_TIMESTAMP, 'editor', :action, NULL, 'test', '{}')",
+        {"action": action},
+    )
 
 
 def test_0006_lets_the_audit_log_record_knowledge_publishes_and_rollbacks(empty_url):
@@ -212,10 +186,5 @@ def test_0006_lets_the_audit_log_record_knowledge_publishes_and_rollbacks(empty_
     _audit(empty_url, "knowledge_publish")
     _audit(empty_url, "knowledge_rollback")
     downgrade(empty_url, "0005")  # the knowledge rows go, the others stay
-    engine = make_engine(empty_url)
-    try:
-        with engine.connect() as connection:
-            actions = connection.execute(text("SELECT action FROM audit_log")).scalars().all()
-    finally:
-        engine.dispose()
+    actions = [row[0] for row in _sql(empty_url, "SELECT action FROM audit_log")]
     assert actions == ["export"]
