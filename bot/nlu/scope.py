@@ -227,14 +227,10 @@ class MeaningScopeClassifier(GraphComponent):
             and not self._of_a_known_kind(n, kinds)
         ]
 
-    def _of_a_known_kind(self, name: str, kinds: Set[str] | None = None) -> bool:
+    @staticmethod
+    def _of_a_known_kind(name: str, kinds: Set[str]) -> bool:
         """Ends with the same word of two or more characters as a longer known name."""
-        kinds = self._kinds if kinds is None else kinds
-        for size in range(len(name) - 1, 1, -1):
-            tail = name[-size:]
-            if tail in kinds:
-                return True
-        return False
+        return any(name[-size:] in kinds for size in range(len(name) - 1, 1, -1))
 
     def judge(self, message: Message) -> Dict[str, Any] | None:
         """The two similarities, the foreign names and the verdict, or None without vectors."""

@@ -56,6 +56,7 @@ class Publisher:
         self._indexes: Dict[str, FaqIndex] = {}
         self._rankings: Dict[tuple, Any] = {}  # (snapshot id, corpus question) -> its ranking
         self._task: Optional[asyncio.Task] = None
+        self._live: Optional[Snapshot] = None
 
     # --- reading snapshots ---------------------------------------------------------------
 
@@ -74,11 +75,17 @@ class Publisher:
         return corpus_reader(snapshot, self._rankings)
 
     def live(self) -> Optional[Snapshot]:
-        try:
-            return self.store.current()
-        except SnapshotError:
-            log.exception("the published knowledge snapshot cannot be read")
+        """The published snapshot, read from its file once per id (every check compares with it)."""
+        snapshot_id = self.store.published_id()
+        if snapshot_id is None:
             return None
+        if self._live is None or self._live.id != snapshot_id:
+            try:
+                self._live = self.store.load(snapshot_id)
+            except SnapshotError:
+                log.exception("the published knowledge snapshot cannot be read")
+                return None
+        return self._live
 
     # --- build and check -----------------------------------------------------------------
 
