@@ -20,16 +20,19 @@ def _turn(folder, log, name):
     asyncio.run(run())
 
 
-def test_two_processes_one_conversation_do_not_interleave(tmp_path):
-    log = tmp_path / "log.txt"
-    workers = [
-        multiprocessing.Process(target=_turn, args=(tmp_path / "locks", log, n)) for n in "ab"
-    ]
+def _run_all(target, argument_lists, timeout: float) -> None:
+    """One process per argument list, all at once; each must finish well within `timeout`."""
+    workers = [multiprocessing.Process(target=target, args=args) for args in argument_lists]
     for w in workers:
         w.start()
     for w in workers:
-        w.join(10)
+        w.join(timeout)
         assert w.exitcode == 0
+
+
+def test_two_processes_one_conversation_do_not_interleave(tmp_path):
+    log = tmp_path / "log.txt"
+    _run_all(_turn, [(tmp_path / "locks", log, n) for n in "ab"], timeout=10)
     lines = log.read_text().splitlines()
     assert len(lines) == 4
     assert lines[0].split()[0] == lines[1].split()[0]
@@ -75,14 +78,7 @@ def _many_turns(folder, log, name, turns):
 def test_unlinked_lock_files_never_let_two_turns_interleave(tmp_path):
     """Each turn unlinks its file: a waiter on the old file must not get in beside the next."""
     log, folder = tmp_path / "log.txt", tmp_path / "locks"
-    workers = [
-        multiprocessing.Process(target=_many_turns, args=(folder, log, n, 60)) for n in "abcd"
-    ]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(60)
-        assert w.exitcode == 0
+    _run_all(_many_turns, [(folder, log, n, 60) for n in "abcd"], timeout=60)
     lines = log.read_text().splitlines()
     assert len(lines) == 4 * 60 * 2
     for start, end in zip(lines[::2], lines[1::2]):
